@@ -1,0 +1,11 @@
+/**
+ * xen-sshm: static shared memory between Xen domains. The generated bindings
+ * ({@code org.xensshm.ffi}) stay internal; everything else is the public surface.
+ */
+module org.xensshm {
+    requires org.slf4j;
+
+    exports org.xensshm.spec;
+    exports org.xensshm.engine;
+    exports org.xensshm.xen;
+}

@@ -1,0 +1,44 @@
+package org.xensshm.engine;
+
+import java.util.function.Function;
+
+import org.xensshm.xen.Errno;
+import org.xensshm.xen.XenCallException;
+
+/**
+ * The engine's view of xenstore: transactions over a tree of string values with per-node
+ * permissions. Implemented over libxenstore and in memory.
+ */
+public interface Store {
+
+    /** Starts a transaction; close it to abort unless it was committed. */
+    StoreTransaction begin();
+
+    /** {@code /local/domain/<domid>}, as the store reports it. */
+    String domainPath(int domid);
+
+    /**
+     * Runs {@code work} in a transaction and commits it, starting over when the commit reports a
+     * conflict (EAGAIN), at most {@code maxAttempts} times. {@code work} must be safe to repeat:
+     * it sees a fresh transaction each time and should only touch the store.
+     *
+     * @throws XenCallException with EAGAIN when every attempt conflicted
+     */
+    default <T> T inTransaction(int maxAttempts, Function<StoreTransaction, T> work) {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1: " + maxAttempts);
+        }
+        for (int attempt = 1; ; attempt++) {
+            try (StoreTransaction txn = begin()) {
+                T result = work.apply(txn);
+                if (txn.commit()) {
+                    return result;
+                }
+            }
+            if (attempt == maxAttempts) {
+                throw new XenCallException("xs_transaction_end", "attempts=" + maxAttempts,
+                        Errno.EAGAIN, "transaction kept conflicting with other writers");
+            }
+        }
+    }
+}

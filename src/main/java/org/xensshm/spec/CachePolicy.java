@@ -1,0 +1,42 @@
+package org.xensshm.spec;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/** Stage-2 memory attributes an owner asks for; each belongs to one platform. */
+public enum CachePolicy {
+    ARM_NORMAL(Platform.ARM, "ARM_normal"),
+    X86_NORMAL(Platform.X86, "x86_normal");
+
+    private final Platform platform;
+    private final String configName;
+
+    CachePolicy(Platform platform, String configName) {
+        this.platform = platform;
+        this.configName = configName;
+    }
+
+    public Platform platform() {
+        return platform;
+    }
+
+    /** The spelling used in xl configs and in the seed's xenstore records. */
+    public String configName() {
+        return configName;
+    }
+
+    public static Optional<CachePolicy> parse(String text) {
+        String wanted = text.strip().toLowerCase(Locale.ROOT);
+        for (CachePolicy policy : values()) {
+            if (policy.configName.toLowerCase(Locale.ROOT).equals(wanted)) {
+                return Optional.of(policy);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public String toString() {
+        return configName;
+    }
+}

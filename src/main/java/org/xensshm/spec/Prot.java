@@ -1,0 +1,31 @@
+package org.xensshm.spec;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Access to a shared region. For an owner it is the most any borrower may get; for a borrower,
+ * what it asks for. Ordered: a later constant grants everything an earlier one does.
+ */
+public enum Prot {
+    RO,
+    RW;
+
+    /** Whether a region granting {@code this} may be mapped by a borrower asking {@code asked}. */
+    public boolean grants(Prot asked) {
+        return asked.ordinal() <= ordinal();
+    }
+
+    public static Optional<Prot> parse(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "ro", "r" -> Optional.of(RO);
+            case "rw" -> Optional.of(RW);
+            default -> Optional.empty();
+        };
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
