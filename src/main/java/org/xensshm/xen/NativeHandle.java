@@ -1,0 +1,58 @@
+package org.xensshm.xen;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A C library handle shared by threads: calls hold the read lock, closing takes the write lock,
+ * so a handle is never freed under a call in flight and never reaches C as NULL once closed.
+ */
+abstract class NativeHandle implements AutoCloseable {
+
+    interface HandleCall<T> {
+        T call(MemorySegment handle) throws Throwable;
+    }
+
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final String description;
+    private MemorySegment handle;
+
+    NativeHandle(MemorySegment handle, String description) {
+        this.handle = handle;
+        this.description = description;
+    }
+
+    final <T> T withHandle(HandleCall<T> call) {
+        lock.readLock().lock();
+        try {
+            if (handle == null) {
+                throw new IllegalStateException(description + " is closed");
+            }
+            return call.call(handle);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Releases the C handle; called at most once, under the write lock. */
+    abstract void release(MemorySegment handle) throws Throwable;
+
+    @Override
+    public final void close() {
+        lock.writeLock().lock();
+        try {
+            if (handle != null) {
+                MemorySegment released = handle;
+                handle = null;
+                release(released);
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}
