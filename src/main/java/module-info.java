@@ -8,4 +8,6 @@ module org.xensshm {
     exports org.xensshm.spec;
     exports org.xensshm.engine;
     exports org.xensshm.xen;
+    exports org.xensshm.backend.xen;
+    exports org.xensshm.testbed;
 }

@@ -222,7 +222,10 @@ public final class XenStore extends NativeHandle {
                 MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
                 MemorySegment event = (MemorySegment) Native.XS_READ_WATCH.invokeExact(slot, h, count);
                 if (event.equals(MemorySegment.NULL)) {
-                    throw failure("xs_read_watch", NO_TRANSACTION, "", Native.errno(slot));
+                    // With a watch registered, libxenstore's reader thread owns the socket and
+                    // reports a lost connection as EINVAL.
+                    int errno = Native.errno(slot);
+                    throw failure("xs_read_watch", NO_TRANSACTION, "", errno == Errno.EINVAL ? Errno.ECONNRESET : errno);
                 }
                 try {
                     List<String> fields = stringArray(event, count.get(ValueLayout.JAVA_INT, 0));
