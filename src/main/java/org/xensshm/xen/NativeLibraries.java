@@ -61,7 +61,7 @@ public final class NativeLibraries {
         return missing != null ? missing : probeLibrary(XENSTORE_SONAME, "libxenstore4");
     }
 
-    private static RuntimeException probeLibrary(String soname, String debianPackage) {
+    static RuntimeException probeLibrary(String soname, String debianPackage) {
         try (Arena arena = Arena.ofConfined()) {
             SymbolLookup.libraryLookup(soname, arena);
             return null;

@@ -17,11 +17,13 @@ import java.lang.foreign.ValueLayout;
 public final class PageBatch implements AutoCloseable {
 
     /**
-     * Error slot value meaning the hypervisor never looked at the entry: a repeated byte, so a
-     * whole batch is marked with one {@code fill}, and far from any errno.
+     * Error slot value meaning no result is known for the entry: the call covering it failed as a
+     * whole or never ran. Xen checks a batch before touching entries, so such an entry is almost
+     * always unmapped; a careful caller still treats it as "maybe mapped" when rolling back. A
+     * repeated byte, so a whole batch is marked with one {@code fill}, and far from any errno.
      */
     public static final int NOT_ATTEMPTED = 0x80808080;
-    private static final byte NOT_ATTEMPTED_BYTE = (byte) 0x80;
+    static final byte NOT_ATTEMPTED_BYTE = (byte) 0x80;
 
     private final Arena arena;
     private final MemorySegment idxs;

@@ -84,7 +84,8 @@ public final class XenControl extends NativeHandle {
      * above {@link #MAX_BATCH} are split into several hypercalls over slices of the same memory.
      *
      * @throws XenCallException when a hypercall fails as a whole; entries of earlier hypercalls
-     *                          keep their results, later ones are left as the caller set them
+     *                          keep their results, those of the failed one are set to
+     *                          {@link PageBatch#NOT_ATTEMPTED}, later ones are left as they were
      */
     public void addToPhysmapBatch(int domid, int foreignDomid, int space, MemorySegment idxs,
                                   MemorySegment gpfns, MemorySegment errs, long count) {
@@ -100,6 +101,9 @@ public final class XenControl extends NativeHandle {
                             idxs.asSlice(done * Long.BYTES), gpfns.asSlice(done * Long.BYTES),
                             errs.asSlice(done * Integer.BYTES));
                     if (rc < 0) {
+                        // libxenctrl copies its bounce buffer back even when the call failed, so
+                        // this chunk's slots hold no results: mark them as such.
+                        errs.asSlice(done * Integer.BYTES, (long) n * Integer.BYTES).fill(PageBatch.NOT_ATTEMPTED_BYTE);
                         throw new XenCallException("xc_domain_add_to_physmap_batch",
                                 "domid=" + domid + ", foreign_domid=" + foreignDomid + ", space=" + space
                                         + ", entries " + done + ".." + (done + n) + " of " + count,
