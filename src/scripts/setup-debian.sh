@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs, on Debian 12, whatever xen-sshm needs to build, test and run that is not there yet:
+# the Xen 4.17 libraries and xenstored, the C toolchain for the test bed, Maven and dtc.
+# Java 25 is expected as Temurin in /usr/lib/jvm/temurin-25-jdk-amd64 (override: XEN_SSHM_JAVA_HOME).
+set -euo pipefail
+
+packages=(
+    libxenmisc4.17 libxenstore4   # libxenctrl.so.4.17, libxenstore.so.4: what the bindings load
+    xen-utils-4.17 xenstore-utils # the real C xenstored and the xenstore-* tools for the test bed
+    libxen-dev gcc make libc6-dev # to build the test bed's C libraries
+    maven                         # the build
+    device-tree-compiler          # dtc, to check the device-tree fragments
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$package")
+    fi
+done
+
+if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "xen-sshm setup: missing Debian packages: ${missing[*]}" >&2
+        echo "install them as root: apt-get install ${missing[*]}" >&2
+        exit 2
+    fi
+    echo "xen-sshm setup: installing ${missing[*]}" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+java_home=${XEN_SSHM_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+if [[ ! -x "$java_home/bin/java" ]]; then
+    echo "xen-sshm setup: no Java 25 at $java_home (install Temurin 25 there, or set XEN_SSHM_JAVA_HOME)" >&2
+    exit 2
+fi
