@@ -16,9 +16,10 @@ public enum Prot {
         return asked.ordinal() <= ordinal();
     }
 
+    /** Accepts {@code ro} and {@code rw}, case-insensitively. */
     public static Optional<Prot> parse(String text) {
         return switch (text.strip().toLowerCase(Locale.ROOT)) {
-            case "ro", "r" -> Optional.of(RO);
+            case "ro" -> Optional.of(RO);
             case "rw" -> Optional.of(RW);
             default -> Optional.empty();
         };

@@ -1,0 +1,61 @@
+package org.xensshm.spec;
+
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * One thing wrong with a domain's static shared memory configuration.
+ *
+ * @param domain    the domain's name; empty only when a config file gives no usable name
+ * @param specId    the region id as written (possibly invalid); empty when the spec has none or
+ *                  the problem is not about one spec
+ * @param specIndex position of the spec in the domain's {@code static_shm} list, when the problem
+ *                  is about one spec
+ * @param field     the config key at fault: a {@link SpecKey#configKey() spec key}, or
+ *                  {@code "name"}, {@code "platform"}, {@code "static_shm"}, or
+ *                  {@code "syntax"} for text that is not valid xl config syntax
+ * @param message   what is wrong and, where it helps, what would be right
+ * @param location  where the offending text was written, when it came from a config
+ */
+public record SpecProblem(String domain, String specId, OptionalInt specIndex, String field,
+                          String message, Optional<SourceLocation> location) {
+
+    public static final String NAME = "name";
+    public static final String PLATFORM = "platform";
+    public static final String STATIC_SHM = "static_shm";
+    public static final String SYNTAX = "syntax";
+
+    public SpecProblem {
+        Objects.requireNonNull(domain, "domain");
+        Objects.requireNonNull(specId, "specId");
+        Objects.requireNonNull(specIndex, "specIndex");
+        Objects.requireNonNull(field, "field");
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(location, "location");
+    }
+
+    /**
+     * One line naming everything known: {@code vm3.cfg:4: domain vm3, static_shm[0] (id ID2),
+     * size: ...}.
+     */
+    public String describe() {
+        StringBuilder line = new StringBuilder();
+        location.ifPresent(where -> line.append(where).append(": "));
+        line.append("domain ").append(domain.isEmpty() ? "(unnamed)" : domain);
+        if (specIndex.isPresent()) {
+            line.append(", static_shm[").append(specIndex.getAsInt()).append(']');
+            if (!specId.isEmpty()) {
+                line.append(" (id ").append(specId).append(')');
+            }
+        } else if (!specId.isEmpty()) {
+            line.append(", region ").append(specId);
+        }
+        return line.append(", ").append(field).append(": ").append(message).toString();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

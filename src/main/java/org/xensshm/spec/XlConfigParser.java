@@ -1,0 +1,473 @@
+package org.xensshm.spec;
+
+import java.io.IOException;
+import java.io.Serial;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.stream.Collectors;
+
+/**
+ * Reads xl domain config files: {@code key = value} settings, one per line or separated by
+ * {@code ;}; values are numbers (decimal or 0x-hex), strings in double or single quotes, or
+ * {@code [ ... ]} lists that may span lines and end with a comma; {@code #} starts a comment
+ * anywhere outside a string. Every setting is checked for syntax, but only {@code name} and
+ * {@code static_shm} are kept.
+ *
+ * <p>Each {@code static_shm} entry is split into {@code key=value} pairs and becomes a
+ * {@link SpecDraft}; unknown and repeated keys are refused here, the values themselves are left to
+ * {@link SpecValidator}. All syntax problems of a file are reported together, in one
+ * {@link InvalidSpecException}.
+ */
+public final class XlConfigParser {
+
+    private XlConfigParser() {
+    }
+
+    /**
+     * @throws InvalidSpecException with every syntax problem of the file
+     * @throws IOException          when the file cannot be read (or is not UTF-8)
+     */
+    public static DomainConfig parse(Path file) throws IOException {
+        return parse(Files.readString(file), file.toString());
+    }
+
+    /**
+     * @param text       the config's text
+     * @param sourceName what messages call the text, e.g. its file name
+     * @throws InvalidSpecException with every syntax problem of the text
+     */
+    public static DomainConfig parse(String text, String sourceName) {
+        return new Run(text, sourceName).parse();
+    }
+
+    private enum Kind {
+        NAME("a setting name"), NUMBER("a number"), STRING("a string"), EQUALS("'='"),
+        OPEN("'['"), CLOSE("']'"), COMMA("','"), SEMICOLON("';'"), NEWLINE("the end of the line"),
+        END("the end of the file"),
+        /** Text the lexer could not read; already reported, so the parser skips it quietly. */
+        BAD("unreadable text");
+
+        private final String description;
+
+        Kind(String description) {
+            this.description = description;
+        }
+    }
+
+    private record Token(Kind kind, String text, int line) {
+        String describe() {
+            return switch (kind) {
+                case NAME, NUMBER -> kind.description + " (" + text + ")";
+                default -> kind.description;
+            };
+        }
+    }
+
+    private sealed interface Value {
+        int line();
+    }
+
+    private record Text(String text, int line) implements Value {
+    }
+
+    private record Num(String text, int line) implements Value {
+    }
+
+    private record ListValue(List<Value> items, int line) implements Value {
+    }
+
+    private record Setting(String key, Value value, int line) {
+    }
+
+    /** Thrown once a syntax problem has been recorded, to abandon the current setting. */
+    private static final class Reported extends Exception {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        Reported() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** One parse of one text: the lexer, the parser and the problems found so far. */
+    private static final class Run {
+        private final String text;
+        private final String source;
+        private final List<SpecProblem> problems = new ArrayList<>();
+        private final List<Token> tokens = new ArrayList<>();
+        /** The lexer's position in the text, its line and how many lists it is inside. */
+        private int pos;
+        private int line = 1;
+        private int depth;
+        /** The parser's position in the tokens. */
+        private int cursor;
+
+        Run(String text, String source) {
+            this.text = text;
+            this.source = source;
+        }
+
+        DomainConfig parse() {
+            lex();
+            List<Setting> settings = settings();
+            Optional<String> name = name(settings);
+            List<SpecDraft> drafts = staticShm(settings);
+            String domain = name.orElse("");
+            if (!problems.isEmpty()) {
+                // Problems found before the name was known are given it now; and the lexer's,
+                // the parser's and the specs' problems are merged in the file's order.
+                throw new InvalidSpecException(problems.stream()
+                        .sorted(Comparator.comparingInt(p -> p.location().orElseThrow().line()))
+                        .map(p -> new SpecProblem(domain, p.specId(), p.specIndex(), p.field(),
+                                p.message(), p.location()))
+                        .toList());
+            }
+            return new DomainConfig(domain, source, drafts);
+        }
+
+        private void problem(String field, String specId, OptionalInt specIndex, int atLine,
+                             String message) {
+            problems.add(new SpecProblem("", specId, specIndex, field, message,
+                    Optional.of(new SourceLocation(source, atLine))));
+        }
+
+        private void syntax(int atLine, String message) {
+            problem(SpecProblem.SYNTAX, "", OptionalInt.empty(), atLine, message);
+        }
+
+        // ---- lexer -------------------------------------------------------------------------
+
+        private void lex() {
+            while (pos < text.length()) {
+                char c = text.charAt(pos);
+                switch (c) {
+                    case '\n' -> {
+                        // Inside a list a new line is only spacing: lists may span lines.
+                        if (depth == 0) {
+                            emit(Kind.NEWLINE, "\n");
+                        }
+                        line++;
+                        pos++;
+                    }
+                    case ' ', '\t', '\r', '\f' -> pos++;
+                    case '#' -> {
+                        while (pos < text.length() && text.charAt(pos) != '\n') {
+                            pos++;
+                        }
+                    }
+                    case '=' -> single(Kind.EQUALS);
+                    case ',' -> single(Kind.COMMA);
+                    case ';' -> single(Kind.SEMICOLON);
+                    case '[' -> {
+                        depth++;
+                        single(Kind.OPEN);
+                    }
+                    case ']' -> {
+                        depth = Math.max(0, depth - 1);
+                        single(Kind.CLOSE);
+                    }
+                    case '"', '\'' -> string(c);
+                    default -> word(c);
+                }
+            }
+            emit(Kind.END, "");
+        }
+
+        private void emit(Kind kind, String value) {
+            tokens.add(new Token(kind, value, line));
+        }
+
+        private void single(Kind kind) {
+            emit(kind, text.substring(pos, pos + 1));
+            pos++;
+        }
+
+        private void string(char quote) {
+            StringBuilder value = new StringBuilder();
+            int start = pos++;
+            while (pos < text.length() && text.charAt(pos) != quote && text.charAt(pos) != '\n') {
+                char c = text.charAt(pos++);
+                if (c != '\\') {
+                    value.append(c);
+                    continue;
+                }
+                if (pos >= text.length() || text.charAt(pos) == '\n') {
+                    break;
+                }
+                char escaped = text.charAt(pos++);
+                switch (escaped) {
+                    case '\\', '"', '\'' -> value.append(escaped);
+                    case 'n' -> value.append('\n');
+                    case 't' -> value.append('\t');
+                    default -> {
+                        syntax(line, "unknown escape \\" + escaped + " in a string"
+                                + " (known: \\\\ \\\" \\' \\n \\t)");
+                        emit(Kind.BAD, text.substring(start, pos));
+                        skipRestOfString(quote);
+                        return;
+                    }
+                }
+            }
+            if (pos >= text.length() || text.charAt(pos) != quote) {
+                syntax(line, "string " + text.substring(start, pos).strip() + " is not closed on"
+                        + " its line; add the closing " + quote);
+                emit(Kind.BAD, text.substring(start, pos));
+                return;
+            }
+            pos++;
+            emit(Kind.STRING, value.toString());
+        }
+
+        private void skipRestOfString(char quote) {
+            while (pos < text.length() && text.charAt(pos) != '\n') {
+                if (text.charAt(pos++) == quote) {
+                    return;
+                }
+            }
+        }
+
+        private void word(char first) {
+            int start = pos;
+            if (!isWordChar(first)) {
+                pos++;
+                syntax(line, "unexpected character '" + first + "'");
+                emit(Kind.BAD, String.valueOf(first));
+                return;
+            }
+            while (pos < text.length() && isWordChar(text.charAt(pos))) {
+                pos++;
+            }
+            String word = text.substring(start, pos);
+            if (Character.isDigit(first)) {
+                if (Numbers.isConfigNumber(word)) {
+                    emit(Kind.NUMBER, word);
+                } else {
+                    syntax(line, "'" + word + "' is not a number (write decimal digits or 0x-hex)");
+                    emit(Kind.BAD, word);
+                }
+            } else {
+                emit(Kind.NAME, word);
+            }
+        }
+
+        private static boolean isWordChar(char c) {
+            return c < 0x80 && (Character.isLetterOrDigit(c) || c == '_' || c == '.');
+        }
+
+        // ---- parser ------------------------------------------------------------------------
+
+        private Token peek() {
+            return tokens.get(cursor);
+        }
+
+        private Token next() {
+            Token token = tokens.get(cursor);
+            if (token.kind() != Kind.END) {
+                cursor++;
+            }
+            return token;
+        }
+
+        private Reported unexpected(Token found, String expected) {
+            if (found.kind() != Kind.BAD) {
+                syntax(found.line(), "expected " + expected + ", found " + found.describe());
+            }
+            return new Reported();
+        }
+
+        private List<Setting> settings() {
+            List<Setting> settings = new ArrayList<>();
+            while (peek().kind() != Kind.END) {
+                Token first = next();
+                try {
+                    switch (first.kind()) {
+                        case NEWLINE, SEMICOLON -> {
+                        }
+                        case NAME -> settings.add(setting(first));
+                        default -> throw unexpected(first, "a setting (key = value)");
+                    }
+                } catch (Reported abandoned) {
+                    skipToEndOfSetting();
+                }
+            }
+            return settings;
+        }
+
+        private Setting setting(Token key) throws Reported {
+            Token equals = next();
+            if (equals.kind() != Kind.EQUALS) {
+                throw unexpected(equals, "'=' after " + key.text());
+            }
+            Value value = value();
+            Token end = peek();
+            switch (end.kind()) {
+                case NEWLINE, SEMICOLON -> next();
+                case END -> {
+                }
+                default -> throw unexpected(end, "the end of the setting " + key.text()
+                        + " (a new line or ';')");
+            }
+            return new Setting(key.text(), value, key.line());
+        }
+
+        /**
+         * Skips what is left of a broken setting, up to and including its terminator. When the
+         * token that broke it was itself the terminator, the next setting is already next.
+         */
+        private void skipToEndOfSetting() {
+            Kind kind = tokens.get(cursor - 1).kind();
+            while (kind != Kind.NEWLINE && kind != Kind.SEMICOLON && kind != Kind.END) {
+                kind = next().kind();
+            }
+        }
+
+        private Value value() throws Reported {
+            Token token = next();
+            return switch (token.kind()) {
+                case STRING -> new Text(token.text(), token.line());
+                case NUMBER -> new Num(token.text(), token.line());
+                case OPEN -> list(token);
+                default -> throw unexpected(token, "a value (a number, a \"string\" or a [ list ])");
+            };
+        }
+
+        private ListValue list(Token open) throws Reported {
+            List<Value> items = new ArrayList<>();
+            while (true) {
+                if (peek().kind() == Kind.CLOSE) {
+                    next();
+                    return new ListValue(List.copyOf(items), open.line());
+                }
+                if (peek().kind() == Kind.END) {
+                    throw unclosed(open);
+                }
+                items.add(value());
+                Token after = next();
+                switch (after.kind()) {
+                    case CLOSE -> {
+                        return new ListValue(List.copyOf(items), open.line());
+                    }
+                    case COMMA -> {
+                    }
+                    case END -> throw unclosed(open);
+                    default -> throw unexpected(after, "',' or ']' in the list opened at line "
+                            + open.line());
+                }
+            }
+        }
+
+        /** Reported where the list starts: the end of the file says nothing about where. */
+        private Reported unclosed(Token open) {
+            syntax(open.line(), "this '[' is never closed; add the ']' that ends the list");
+            return new Reported();
+        }
+
+        // ---- the settings we use -----------------------------------------------------------
+
+        private List<Setting> all(List<Setting> settings, String key) {
+            List<Setting> found = settings.stream().filter(s -> s.key().equals(key)).toList();
+            // xl keeps one value per key; a second one is almost always a mistake.
+            for (Setting again : found.subList(Math.min(1, found.size()), found.size())) {
+                problem(key, "", OptionalInt.empty(), again.line(), key + " is set again; it was"
+                        + " first set at line " + found.getFirst().line());
+            }
+            return found;
+        }
+
+        private Optional<String> name(List<Setting> settings) {
+            List<Setting> names = all(settings, SpecProblem.NAME);
+            if (names.isEmpty()) {
+                problems.add(new SpecProblem("", "", OptionalInt.empty(), SpecProblem.NAME,
+                        "missing: the config needs name = \"...\"",
+                        Optional.of(SourceLocation.wholeFile(source))));
+                return Optional.empty();
+            }
+            Setting first = names.getFirst();
+            if (!(first.value() instanceof Text(String name, int atLine))) {
+                problem(SpecProblem.NAME, "", OptionalInt.empty(), first.line(),
+                        "must be a string, e.g. name = \"vm1\"");
+                return Optional.empty();
+            }
+            if (name.isBlank()) {
+                problem(SpecProblem.NAME, "", OptionalInt.empty(), atLine, "is empty");
+                return Optional.empty();
+            }
+            return Optional.of(name);
+        }
+
+        private List<SpecDraft> staticShm(List<Setting> settings) {
+            List<Setting> found = all(settings, SpecProblem.STATIC_SHM);
+            if (found.isEmpty()) {
+                return List.of();
+            }
+            if (!(found.getFirst().value() instanceof ListValue(List<Value> items, _))) {
+                problem(SpecProblem.STATIC_SHM, "", OptionalInt.empty(), found.getFirst().line(),
+                        "must be a list of strings: static_shm = [ \"id=...\", ... ]");
+                return List.of();
+            }
+            List<SpecDraft> drafts = new ArrayList<>();
+            for (int index = 0; index < items.size(); index++) {
+                switch (items.get(index)) {
+                    case Text(String spec, int specLine) -> drafts.add(spec(spec, index, specLine));
+                    case Value other -> problem(SpecProblem.STATIC_SHM, "", OptionalInt.of(index),
+                            other.line(), "each entry must be a \"key=value, ...\" string");
+                }
+            }
+            return drafts;
+        }
+
+        /** One entry: {@code key=value} pairs separated by commas, spaces allowed around both. */
+        private SpecDraft spec(String spec, int index, int specLine) {
+            String[] pairs = spec.split(",", -1);
+            String specId = Arrays.stream(pairs)
+                    .map(pair -> pair.split("=", 2))
+                    .filter(kv -> kv.length == 2 && kv[0].strip().equals(SpecKey.ID.configKey()))
+                    .map(kv -> kv[1].strip())
+                    .findFirst().orElse("");
+            OptionalInt at = OptionalInt.of(index);
+            EnumMap<SpecKey, String> values = new EnumMap<>(SpecKey.class);
+            if (spec.isBlank()) {
+                problem(SpecProblem.STATIC_SHM, specId, at, specLine, "the entry is empty");
+            } else {
+                for (String rawPair : pairs) {
+                    String pair = rawPair.strip();
+                    int equals = pair.indexOf('=');
+                    String key = (equals < 0 ? pair : pair.substring(0, equals)).strip();
+                    Optional<SpecKey> known = SpecKey.fromConfigKey(key);
+                    if (pair.isEmpty()) {
+                        problem(SpecProblem.STATIC_SHM, specId, at, specLine,
+                                "empty key=value pair (two commas in a row, or a trailing comma)");
+                    } else if (known.isEmpty()) {
+                        problem(key.isEmpty() ? SpecProblem.STATIC_SHM : key, specId, at, specLine,
+                                unknownKey(key));
+                    } else if (equals < 0) {
+                        problem(key, specId, at, specLine, "has no value; write " + key + "=...");
+                    } else if (values.putIfAbsent(known.get(), pair.substring(equals + 1).strip())
+                            != null) {
+                        problem(key, specId, at, specLine, "is given twice; each key may appear"
+                                + " once per entry");
+                    }
+                }
+            }
+            return new SpecDraft(values, Optional.of(new SourceLocation(source, specLine)));
+        }
+
+        private static String unknownKey(String key) {
+            String known = Arrays.stream(SpecKey.values()).map(SpecKey::configKey)
+                    .collect(Collectors.joining(", "));
+            String hint = SpecKey.fromConfigKey(key.toLowerCase(Locale.ROOT))
+                    .map(k -> "; keys are lower case: " + k.configKey())
+                    .orElse("");
+            return key.isEmpty() ? "a pair has no key; known keys: " + known
+                    : "unknown key '" + key + "'" + hint + " (known keys: " + known + ")";
+        }
+    }
+}
