@@ -7,7 +7,9 @@ module org.xensshm {
 
     exports org.xensshm.spec;
     exports org.xensshm.engine;
+    exports org.xensshm.engine.fault;
     exports org.xensshm.xen;
     exports org.xensshm.backend.xen;
+    exports org.xensshm.backend.memory;
     exports org.xensshm.testbed;
 }

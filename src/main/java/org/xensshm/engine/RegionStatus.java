@@ -1,0 +1,55 @@
+package org.xensshm.engine;
+
+import java.util.List;
+import java.util.Objects;
+
+import org.xensshm.spec.CachePolicy;
+import org.xensshm.spec.Prot;
+
+/**
+ * One region as recorded in xenstore under {@code /libxl/static_shm/<id>}.
+ *
+ * @param owner     the owning domain; after an {@link State#ORPHANED orphaning} the domain that owned it
+ * @param begin     the owner's guest-physical start address
+ * @param end       the owner's guest-physical end address, exclusive
+ * @param userCount the record's {@code usercnt}: the owner (unless orphaned) plus the borrowers
+ */
+public record RegionStatus(String id, int owner, long begin, long end, Prot prot, CachePolicy cachePolicy,
+                           int userCount, State state, List<BorrowerStatus> borrowers) {
+
+    public enum State {
+        /** The owner offers the region. */
+        ACTIVE,
+        /** The owner's attach has not completed (or was interrupted: reconcile undoes it). */
+        ATTACHING,
+        /** The owner left while borrowers still map its pages; gone with the last borrower. */
+        ORPHANED
+    }
+
+    public RegionStatus {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(prot, "prot");
+        Objects.requireNonNull(cachePolicy, "cachePolicy");
+        Objects.requireNonNull(state, "state");
+        borrowers = List.copyOf(borrowers);
+    }
+
+    /**
+     * One borrower of a region, from {@code /libxl/static_shm/<id>/slaves/<domid>}.
+     *
+     * @param begin  the borrower's guest-physical start address
+     * @param end    its end address, exclusive
+     * @param offset where in the owner's region its mapping starts
+     */
+    public record BorrowerStatus(int domid, long begin, long end, long offset, Prot prot, State state) {
+
+        public enum State {
+            /** All pages are mapped. */
+            MAPPED,
+            /** An attach is mapping pages (or was interrupted: reconcile undoes it). */
+            MAPPING,
+            /** A detach is unmapping pages (or was interrupted: reconcile finishes it). */
+            UNMAPPING
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package org.xensshm.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.xensshm.backend.memory.InMemoryHypervisor;
+import org.xensshm.backend.memory.InMemoryStore;
+import org.xensshm.engine.fault.Fault;
+import org.xensshm.engine.fault.FaultInjector;
+import org.xensshm.engine.fault.Operation;
+import org.xensshm.spec.Role;
+import org.xensshm.xen.Errno;
+import org.xensshm.xen.XenCallException;
+import org.xensshm.xen.XsPermission;
+
+/**
+ * The conformance suite over the in-memory backends, plus what only they can set up: page-level
+ * faults, Xen's replacing of occupied gfns, and guest connections to the store.
+ */
+class InMemoryEngineConformanceTest extends EngineConformanceTest {
+
+    @Override
+    protected ConformanceHost newHost() {
+        return new InMemoryHost();
+    }
+
+    private InMemoryHypervisor xen() {
+        return ((InMemoryHost) host).hypervisor;
+    }
+
+    @Test
+    void aPageThatCannotBeMappedFailsTheAttachAndOnlyMappedPagesAreUndone() {
+        exampleDomains();
+        engine().attach(VM1, List.of(ID1_OWNER));
+        HostState before = snapshot(VM1, VM2);
+        xen().failGfn(VM2, 0x503, Errno.EIO);
+
+        PageMappingException e = assertThrows(PageMappingException.class, () -> engine().attach(VM2, List.of(ID1_VM2)));
+        assertEquals(List.of(new PageRun(0x503, 1, Errno.EIO)), e.failures());
+        assertEquals(VM1, e.ownerDomid());
+        assertEquals(before, snapshot(VM1, VM2));
+    }
+
+    /**
+     * A call that failed as a whole reports no per-entry results; the native layer cannot tell
+     * which entries Xen reached, so the rollback treats them as mapped and removes them, and a
+     * gfn with nothing mapped (ENOENT) is fine.
+     */
+    @Test
+    void entriesOfACallThatFailedAsAWholeAreTreatedAsMaybeMapped() {
+        exampleDomains();
+        StaticShmEngine engine = new StaticShmEngine(xen(), host.store(), EngineSettings.defaults().withChunkPages(8));
+        engine.attach(VM1, List.of(ID1_OWNER));
+        HostState before = snapshot(VM1, VM2);
+        xen().failNthCall(InMemoryHypervisor.Call.ADD_TO_PHYSMAP_BATCH, 2, Errno.EIO);
+
+        assertThrows(BackendFailureException.class,
+                () -> engine.attach(VM2, List.of(borrower("ID1", 0x500000, 0x510000, 0))));
+        assertEquals(16, xen().calls(InMemoryHypervisor.Call.REMOVE_FROM_PHYSMAP));
+        assertEquals(before, snapshot(VM1, VM2));
+    }
+
+    @Test
+    void withStrictOccupancyAnOccupiedTargetFailsWithEexistAndKeepsItsPage() {
+        exampleDomains();
+        xen().occupiedPolicy(InMemoryHypervisor.OccupiedPolicy.STRICT);
+        host.populate(VM2, 0x505, 1);
+        write(VM2, 0x505000, "mine");
+        engine().attach(VM1, List.of(ID1_OWNER));
+        HostState before = snapshot(VM1, VM2);
+
+        PageMappingException e = assertThrows(PageMappingException.class, () -> engine().attach(VM2, List.of(ID1_VM2)));
+        assertEquals(List.of(new PageRun(0x505, 1, Errno.EEXIST)), e.failures());
+        assertEquals(before, snapshot(VM1, VM2));
+        assertEquals("mine", read(VM2, 0x505000, 4));
+    }
+
+    /** Xen on Arm replaces an occupied gfn: a borrower range must be a hole in its physmap. */
+    @Test
+    void xenOnArmReplacesWhatIsMappedAtTheBorrowersRange() {
+        exampleDomains();
+        host.populate(VM2, 0x505, 1);
+        engine().attach(VM1, List.of(ID1_OWNER));
+        engine().attach(VM2, List.of(ID1_VM2));
+        assertEquals(1, xen().replacedMappings());
+        assertTrue(xen().samePage(VM1, 0x105, VM2, 0x505));
+    }
+
+    @Test
+    void aRollbackThatCannotUnmapLeavesTheEntryForReconcileToFinish() {
+        exampleDomains();
+        engine().attach(VM1, List.of(ID1_OWNER));
+        HostState before = snapshot(VM1, VM2);
+        FaultInjector faults = new FaultInjector();
+        StaticShmEngine engine = new StaticShmEngine(faults.wrap(xen()), faults.wrap(host.store()),
+                EngineSettings.defaults().withChunkPages(128));
+        faults.arm(Operation.ADD_TO_PHYSMAP_BATCH, 2, Fault.fail(Errno.EIO));
+        xen().failNthCall(InMemoryHypervisor.Call.REMOVE_FROM_PHYSMAP, 3, Errno.EBUSY);
+
+        BackendFailureException e = assertThrows(BackendFailureException.class, () -> engine.attach(VM2, List.of(ID1_VM2)));
+        assertTrue(e.needsReconcile());
+        CleanupIncompleteException incomplete = (CleanupIncompleteException) e.getSuppressed()[0];
+        assertEquals(List.of(new PageRun(0x502, 1, Errno.EBUSY)), incomplete.stillMapped());
+        assertEquals("unmapping", dump().get("/libxl/static_shm/ID1/slaves/2/state"));
+        assertEquals(RAM_PAGES + 1, host.mappedPages(VM2));
+        assertEquals(RegionStatus.BorrowerStatus.State.UNMAPPING,
+                engine().status().regions().getFirst().borrowers().getFirst().state());
+        assertRefused(RegionRefusedException.Reason.ID_IN_USE, () -> engine().attach(VM2, List.of(ID1_VM2)));
+
+        assertEquals(List.of(new ReconcileReport.DetachFinished("ID1", VM2)), engine().reconcile().actions());
+        assertEquals(before, snapshot(VM1, VM2));
+    }
+
+    @Test
+    void aDetachThatCannotUnmapIsFinishedByDetachingAgain() {
+        exampleDomains();
+        engine().attach(VM1, List.of(ID1_OWNER));
+        HostState before = snapshot(VM1, VM2);
+        engine().attach(VM2, List.of(ID1_VM2));
+        xen().failGfn(VM2, 0x510, Errno.EBUSY);
+
+        CleanupIncompleteException e = assertThrows(CleanupIncompleteException.class, () -> engine().detach(VM2));
+        assertEquals(List.of(new PageRun(0x510, 1, Errno.EBUSY)), e.stillMapped());
+        assertEquals(RAM_PAGES + 1, host.mappedPages(VM2));
+        assertThrows(CleanupIncompleteException.class, () -> engine().detach(VM2));
+
+        xen().clearFaults();
+        assertEquals(List.of(new DetachReport.Released("ID1", Role.BORROWER,
+                DetachReport.Outcome.UNMAPPED)), engine().detach(VM2).regions());
+        assertEquals(before, snapshot(VM1, VM2));
+    }
+
+    @Test
+    void regionRecordsAreForDom0OnlyWhileAGuestSeesItsOwnRole() {
+        exampleDomains();
+        engine().attach(VM1, List.of(ID1_OWNER));
+        engine().attach(VM2, List.of(ID1_VM2));
+        Store guest = ((InMemoryHost) host).store.connection(VM2);
+        try (StoreTransaction tx = guest.begin()) {
+            assertEquals(Errno.EACCES, assertThrows(XenCallException.class,
+                    () -> tx.read("/libxl/static_shm/ID1/master")).errno());
+            assertEquals(Optional.of("slave"), tx.read("/local/domain/2/static_shm/ID1/role"));
+            assertEquals(Errno.EACCES, assertThrows(XenCallException.class,
+                    () -> tx.read("/local/domain/1/static_shm/ID1/role")).errno());
+        }
+    }
+
+    /** In-memory backends set up the way {@link ConformanceHost} describes. */
+    static final class InMemoryHost implements ConformanceHost {
+        final InMemoryHypervisor hypervisor = new InMemoryHypervisor();
+        final InMemoryStore store = new InMemoryStore();
+
+        InMemoryHost() {
+            directory(0);
+        }
+
+        @Override
+        public Hypervisor hypervisor() {
+            return hypervisor;
+        }
+
+        @Override
+        public Store store() {
+            return store;
+        }
+
+        @Override
+        public void personality(Personality personality) {
+            hypervisor.personality(personality == Personality.STOCK
+                    ? InMemoryHypervisor.Personality.STOCK : InMemoryHypervisor.Personality.PATCHED);
+        }
+
+        @Override
+        public void createDomain(int domid) {
+            hypervisor.createDomain(domid);
+            directory(domid);
+        }
+
+        private void directory(int domid) {
+            String path = store.domainPath(domid);
+            try (StoreTransaction tx = store.begin()) {
+                tx.write(path, "");
+                tx.setPermissions(path, domid == 0 ? List.of(new XsPermission(0, XsPermission.Access.NONE))
+                        : List.of(new XsPermission(0, XsPermission.Access.NONE),
+                        new XsPermission(domid, XsPermission.Access.READ)));
+                assertTrue(tx.commit());
+            }
+        }
+
+        @Override
+        public void destroyDomain(int domid) {
+            hypervisor.destroyDomain(domid);
+            try (StoreTransaction tx = store.begin()) {
+                tx.remove(store.domainPath(domid));
+                assertTrue(tx.commit());
+            }
+        }
+
+        @Override
+        public void populate(int domid, long firstGfn, long count) {
+            hypervisor.populate(domid, firstGfn, count);
+        }
+
+        @Override
+        public void writeGuest(int domid, long address, byte[] bytes) {
+            hypervisor.writeGuest(domid, address, bytes);
+        }
+
+        @Override
+        public byte[] readGuest(int domid, long address, int length) {
+            return hypervisor.readGuest(domid, address, length);
+        }
+
+        @Override
+        public long mappedPages(int domid) {
+            return hypervisor.mappedPages(domid);
+        }
+    }
+}
