@@ -28,8 +28,6 @@ public final class RegionRefusedException extends SshmException {
         PROT_NOT_GRANTED,
         /** The borrower's offset and size reach beyond the owner's region. */
         OUTSIDE_OWNER_REGION,
-        /** Xen's physmap calls map read-write only. */
-        READ_ONLY_UNSUPPORTED,
         /** The region's xenstore record cannot be read back. */
         CORRUPT_RECORD
     }

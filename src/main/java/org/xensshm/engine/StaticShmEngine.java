@@ -23,7 +23,6 @@ import static org.xensshm.engine.StoreLayout.slaveField;
 import static org.xensshm.engine.StoreLayout.slaves;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,15 +33,15 @@ import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xensshm.engine.RegionRefusedException.Reason;
 import org.xensshm.engine.RegionStatus.BorrowerStatus;
+import org.xensshm.spec.InvalidSpecException;
 import org.xensshm.spec.PageRange;
-import org.xensshm.spec.Prot;
 import org.xensshm.spec.Role;
+import org.xensshm.spec.SpecValidator;
 import org.xensshm.spec.SshmSpec;
 import org.xensshm.xen.Errno;
 import org.xensshm.xen.PageBatch;
@@ -98,7 +97,6 @@ import org.xensshm.xen.XsPermission;
 public final class StaticShmEngine {
 
     private static final Logger log = LoggerFactory.getLogger(StaticShmEngine.class);
-    private static final Pattern REGION_ID = Pattern.compile("[A-Za-z0-9_]{1,128}");
     private static final List<XsPermission> DOM0_ONLY = List.of(new XsPermission(0, XsPermission.Access.NONE));
     private static final int NO_DOMAIN = SshmException.NO_DOMAIN;
 
@@ -157,32 +155,25 @@ public final class StaticShmEngine {
      * any of the specs (unless the exception {@link SshmException#needsReconcile() says}
      * otherwise).
      *
-     * <p>The specs must be valid for the domain (as {@code SpecValidator} makes them); this checks
-     * what only the host can tell: the domain and its xenstore directory exist, the id is not
-     * used by the domain yet, an owner's id has no other owner, and a borrower's owner is
-     * attached and alive, grants the access asked for and covers {@code [offset, offset + size)}.
+     * <p>The specs go through {@link SpecValidator}'s domain-wide checks on the host's platform
+     * first (ids, overlaps, what the platform supports). Then this checks what only the host can
+     * tell: the domain and its xenstore directory exist, the id is not used by the domain yet, an
+     * owner's id has no other owner, and a borrower's owner is attached and alive, grants the
+     * access asked for and covers {@code [offset, offset + size)}.
      *
      * @throws RegionRefusedException    when the host's state does not allow a spec
      * @throws MapSpaceRefusedException  when the hypervisor refuses the configured map space
      * @throws PageMappingException      when particular pages cannot be mapped
      * @throws BackendFailureException   when a hypercall or xenstore operation fails as a whole
-     * @throws IllegalArgumentException  for a domid outside 0..0x7FEF or an id used twice in specs
+     * @throws InvalidSpecException     when the specs are not valid together for this host
+     * @throws IllegalArgumentException  for a domid outside 0..0x7FEF
      */
     public void attach(int domid, List<SshmSpec> specs) {
         checkDomid(domid);
         List<SshmSpec> todo = List.copyOf(specs);
-        Set<String> ids = new HashSet<>();
-        for (SshmSpec spec : todo) {
-            checkRegionId(spec.id());
-            if (!ids.add(spec.id())) {
-                throw new IllegalArgumentException("static_shm id " + spec.id() + " appears twice for domain " + domid);
-            }
-            if (spec.role() == Role.BORROWER && spec.prot() != Prot.RW) {
-                throw new RegionRefusedException(domid, spec.id(), Reason.READ_ONLY_UNSUPPORTED,
-                        "prot " + spec.prot() + " cannot be honoured: XENMEM_add_to_physmap_batch maps pages "
-                                + "read-write in both gmfn_share and gmfn_foreign");
-            }
-        }
+        // Specs built in code skip the config reader: check what concerns the domain as a whole
+        // (ids, overlaps, the host's platform) before anything is touched.
+        SpecValidator.validate("domain " + domid, todo.stream().map(SshmSpec::toDraft).toList(), hypervisor.platform());
         if (todo.isEmpty()) {
             return;
         }
@@ -885,10 +876,4 @@ public final class StaticShmEngine {
         }
     }
 
-    private static void checkRegionId(String id) {
-        // The id becomes a xenstore path component: nothing but the validator's alphabet.
-        if (!REGION_ID.matcher(id).matches()) {
-            throw new IllegalArgumentException("static_shm id must be 1-128 letters, digits or '_': " + id);
-        }
-    }
 }

@@ -38,6 +38,15 @@ public record SshmSpec(String id, Role role, long begin, long size, long offset,
         return SpecDraft.builder().id(id);
     }
 
+    /**
+     * This spec as a draft again, so that a list of specs built in code can go through
+     * {@link SpecValidator}'s domain-wide checks.
+     */
+    public SpecDraft toDraft() {
+        SpecDraft.Builder draft = builder(id).role(role).begin(begin).size(size).prot(prot);
+        return (role == Role.OWNER ? draft.cachePolicy(cachePolicy) : draft.offset(offset)).build();
+    }
+
     public long end() {
         return begin + size;
     }

@@ -34,8 +34,10 @@ import org.xensshm.engine.fault.FaultInjector;
 import org.xensshm.engine.fault.Operation;
 import org.xensshm.engine.fault.SimulatedCrash;
 import org.xensshm.spec.CachePolicy;
+import org.xensshm.spec.InvalidSpecException;
 import org.xensshm.spec.Prot;
 import org.xensshm.spec.Role;
+import org.xensshm.spec.SpecProblem;
 import org.xensshm.spec.SshmSpec;
 import org.xensshm.xen.Errno;
 import org.xensshm.xen.MapSpace;
@@ -254,7 +256,7 @@ public abstract class EngineConformanceTest {
                 () -> engine.attach(VM2, List.of(borrower("ID1", 0x500000, 0x600000, 0x1000))));
         assertRefused(Reason.OUTSIDE_OWNER_REGION,
                 () -> engine.attach(VM2, List.of(borrower("ID1", 0x500000, 0x501000, 0x100000))));
-        assertRefused(Reason.READ_ONLY_UNSUPPORTED, () -> engine.attach(VM2,
+        assertInvalid("prot", () -> engine.attach(VM2,
                 List.of(new SshmSpec("ID1", Role.BORROWER, 0x500000, 0x1000, 0, Prot.RO, null))));
 
         engine.attach(VM2, List.of(ID1_VM2));
@@ -735,6 +737,25 @@ public abstract class EngineConformanceTest {
         byte[] back = ("back from " + otherDomid).getBytes(StandardCharsets.UTF_8);
         host.writeGuest(otherDomid, otherAddress, back);
         assertArrayEquals(back, host.readGuest(domid, address, back.length));
+    }
+
+    /** Specs built in code that are not valid together are refused before anything is touched. */
+    @Test
+    void specsBuiltInCodeGetTheValidatorsDomainWideChecks() {
+        exampleDomains();
+        StaticShmEngine engine = engine();
+        assertInvalid("begin", () -> engine.attach(VM1, List.of(ID1_OWNER, owner("ID9", 0x1FF000, 0x201000))));
+        assertInvalid("id", () -> engine.attach(VM1, List.of(ID1_OWNER, owner("ID1", 0x300000, 0x301000))));
+        assertInvalid("id", () -> engine.attach(VM1, List.of(owner("../x", 0x300000, 0x301000))));
+        assertInvalid("cache_policy", () -> engine.attach(VM1,
+                List.of(new SshmSpec("X86", Role.OWNER, 0x300000, 0x1000, 0, Prot.RW, CachePolicy.X86_NORMAL))));
+    }
+
+    protected void assertInvalid(String field, Executable action) {
+        SortedMap<String, String> before = dump();
+        InvalidSpecException e = assertThrows(InvalidSpecException.class, action);
+        assertEquals(List.of(field), e.problems().stream().map(SpecProblem::field).toList(), e.getMessage());
+        assertEquals(before, dump(), "an invalid spec changed the store: " + e.getMessage());
     }
 
     protected void assertRefused(Reason reason, Executable action) {

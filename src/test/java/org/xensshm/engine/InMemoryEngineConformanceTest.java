@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
 
 import org.junit.jupiter.api.Test;
 import org.xensshm.backend.memory.InMemoryHypervisor;
@@ -13,7 +14,10 @@ import org.xensshm.backend.memory.InMemoryStore;
 import org.xensshm.engine.fault.Fault;
 import org.xensshm.engine.fault.FaultInjector;
 import org.xensshm.engine.fault.Operation;
+import org.xensshm.spec.InvalidSpecException;
+import org.xensshm.spec.Platform;
 import org.xensshm.spec.Role;
+import org.xensshm.spec.SpecProblem;
 import org.xensshm.xen.Errno;
 import org.xensshm.xen.XenCallException;
 import org.xensshm.xen.XsPermission;
@@ -148,6 +152,17 @@ class InMemoryEngineConformanceTest extends EngineConformanceTest {
             assertEquals(Errno.EACCES, assertThrows(XenCallException.class,
                     () -> tx.read("/local/domain/1/static_shm/ID1/role")).errno());
         }
+    }
+
+    @Test
+    void anX86HostIsRefusedBeforeAnythingIsTouched() {
+        InMemoryHypervisor x86 = new InMemoryHypervisor(InMemoryHypervisor.Personality.PATCHED, Platform.X86);
+        x86.createDomain(VM1);
+        SortedMap<String, String> before = dump();
+        InvalidSpecException e = assertThrows(InvalidSpecException.class,
+                () -> new StaticShmEngine(x86, host.store()).attach(VM1, List.of(ID1_OWNER)));
+        assertEquals(List.of("platform", "cache_policy"), e.problems().stream().map(SpecProblem::field).toList());
+        assertEquals(before, dump());
     }
 
     /** In-memory backends set up the way {@link ConformanceHost} describes. */
