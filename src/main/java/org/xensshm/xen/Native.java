@@ -66,9 +66,21 @@ final class Native {
         return LINKER.downcallHandle(address, descriptor, CAPTURE_ERRNO);
     }
 
+    /**
+     * This thread's capture segment, for calls made once per page: a fresh segment per call would
+     * make unmapping a region allocate in proportion to its size. Calls on one thread run one at
+     * a time, so the slot is free again by the next call.
+     */
+    private static final ThreadLocal<MemorySegment> THREAD_SLOT =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+
     /** A segment to pass as a capturing handle's first argument. */
     static MemorySegment errnoSlot(Arena arena) {
         return arena.allocate(CAPTURE_LAYOUT);
+    }
+
+    static MemorySegment threadErrnoSlot() {
+        return THREAD_SLOT.get();
     }
 
     static int errno(MemorySegment slot) {

@@ -24,17 +24,31 @@ abstract class NativeHandle implements AutoCloseable {
     }
 
     final <T> T withHandle(HandleCall<T> call) {
-        lock.readLock().lock();
+        MemorySegment open = enter();
         try {
-            if (handle == null) {
-                throw new IllegalStateException(description + " is closed");
-            }
-            return call.call(handle);
+            return call.call(open);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         } finally {
-            lock.readLock().unlock();
+            exit();
         }
+    }
+
+    /**
+     * The open handle, held against {@link #close()} until {@link #exit()}: for per-page calls,
+     * where {@link #withHandle}'s capturing lambda would allocate on every call.
+     */
+    final MemorySegment enter() {
+        lock.readLock().lock();
+        if (handle == null) {
+            lock.readLock().unlock();
+            throw new IllegalStateException(description + " is closed");
+        }
+        return handle;
+    }
+
+    final void exit() {
+        lock.readLock().unlock();
     }
 
     /** Releases the C handle; called at most once, under the write lock. */

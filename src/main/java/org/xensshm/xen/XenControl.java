@@ -124,17 +124,19 @@ public final class XenControl extends NativeHandle {
 
     /** Unmaps the page at {@code gfn} from {@code domid}'s physmap. */
     public void removeFromPhysmap(int domid, long gfn) {
-        withHandle(handle -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                int rc = (int) Native.XC_REMOVE_FROM_PHYSMAP.invokeExact(slot, handle, domid, gfn);
-                if (rc < 0) {
-                    throw new XenCallException("xc_domain_remove_from_physmap",
-                            "domid=" + domid + ", gpfn=0x" + Long.toHexString(gfn), Native.errno(slot));
-                }
-                return null;
+        MemorySegment handle = enter();
+        try {
+            MemorySegment slot = Native.threadErrnoSlot();
+            int rc = (int) Native.XC_REMOVE_FROM_PHYSMAP.invokeExact(slot, handle, domid, gfn);
+            if (rc < 0) {
+                throw new XenCallException("xc_domain_remove_from_physmap",
+                        "domid=" + domid + ", gpfn=0x" + Long.toHexString(gfn), Native.errno(slot));
             }
-        });
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        } finally {
+            exit();
+        }
     }
 
     /**

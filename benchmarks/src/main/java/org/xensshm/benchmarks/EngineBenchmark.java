@@ -1,0 +1,92 @@
+package org.xensshm.benchmarks;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.xensshm.backend.xen.XenHypervisor;
+import org.xensshm.backend.xen.XenStoreBackend;
+import org.xensshm.engine.StaticShmEngine;
+import org.xensshm.spec.CachePolicy;
+import org.xensshm.spec.Prot;
+import org.xensshm.spec.Role;
+import org.xensshm.spec.SshmSpec;
+import org.xensshm.testbed.TestBed;
+import org.xensshm.xen.XenStore;
+import org.xensshm.xen.XsPermission;
+
+/**
+ * A borrower's whole life on the native stack: attach (xenstore transactions, batch mapping in
+ * 65535-page chunks) and detach (one unmap hypercall per page, since libxenctrl has no batch
+ * unmap). Runs the test bed in the benchmark JVM, so the simulator must be preloaded.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+public class EngineBenchmark {
+
+    private static final int OWNER = 1;
+    private static final int BORROWER = 2;
+
+    @Param({"256", "65535", "200000"})
+    public int pages;
+
+    private TestBed bed;
+    private XenHypervisor xen;
+    private XenStoreBackend store;
+    private StaticShmEngine engine;
+    private List<SshmSpec> borrowed;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        bed = TestBed.start(Path.of(System.getProperty("java.io.tmpdir")));
+        bed.hypervisor().patched(true);
+        long size = (long) pages << SshmSpec.PAGE_SHIFT;
+        SshmSpec owned = new SshmSpec("BENCH", Role.OWNER, 0x100000, size, 0, Prot.RW, CachePolicy.ARM_NORMAL);
+        borrowed = List.of(new SshmSpec("BENCH", Role.BORROWER, 0x10000000L, size, 0, Prot.RW, null));
+        for (int domid : new int[] {OWNER, BORROWER}) {
+            bed.hypervisor().createDomain(domid);
+            try (XenStore xs = XenStore.open()) {
+                String path = xs.domainPath(domid);
+                xs.write(XenStore.NO_TRANSACTION, path, "");
+                xs.setPermissions(XenStore.NO_TRANSACTION, path, List.of(
+                        new XsPermission(0, XsPermission.Access.NONE), new XsPermission(domid, XsPermission.Access.READ)));
+            }
+        }
+        bed.hypervisor().populate(OWNER, owned.firstGfn(), owned.pageCount());
+        xen = XenHypervisor.open();
+        store = XenStoreBackend.open();
+        engine = new StaticShmEngine(xen, store);
+        engine.attach(OWNER, List.of(owned));
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        engine.detach(OWNER);
+        store.close();
+        xen.close();
+        bed.close();
+    }
+
+    @Benchmark
+    public void attachAndDetachBorrower() {
+        engine.attach(BORROWER, borrowed);
+        engine.detach(BORROWER);
+    }
+}
