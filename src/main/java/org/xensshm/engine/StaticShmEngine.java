@@ -30,8 +30,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 import org.slf4j.Logger;
@@ -832,33 +830,12 @@ public final class StaticShmEngine {
      * harmless.
      */
     private <T> T transact(int domid, String id, String step, Function<StoreTransaction, T> work) {
-        for (int attempt = 1; ; attempt++) {
-            try (StoreTransaction tx = store.begin()) {
-                T result = work.apply(tx);
-                if (tx.commit()) {
-                    return result;
-                }
-            } catch (XenCallException e) {
-                throw new BackendFailureException(domid, id, step, e);
-            } catch (RecordFormatException e) {
-                throw new RegionRefusedException(domid, id, Reason.CORRUPT_RECORD, e.getMessage());
-            }
-            if (attempt >= settings.transactionAttempts()) {
-                throw new BackendFailureException(domid, id, step, new XenCallException("xs_transaction_end",
-                        "attempts=" + attempt, Errno.EAGAIN, "the transaction kept conflicting with other writers"));
-            }
-            log.debug("{}{}: transaction conflicted (attempt {}), retrying", domid == NO_DOMAIN ? "" : "domain " + domid + ": ",
-                    step, attempt);
-            pause(attempt);
-        }
-    }
-
-    private void pause(int attempt) {
-        long base = settings.retryBackoff().toNanos();
-        if (base > 0) {
-            int doublings = Math.min(attempt, 6);
-            long bound = base > Long.MAX_VALUE >> doublings ? Long.MAX_VALUE : base << doublings;
-            LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(bound) + 1);
+        try {
+            return store.inTransaction(settings.transactionAttempts(), settings.retryBackoff(), work);
+        } catch (XenCallException e) {
+            throw new BackendFailureException(domid, id, step, e);
+        } catch (RecordFormatException e) {
+            throw new RegionRefusedException(domid, id, Reason.CORRUPT_RECORD, e.getMessage());
         }
     }
 

@@ -1,5 +1,8 @@
 package org.xensshm.engine;
 
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 import org.xensshm.xen.Errno;
@@ -25,6 +28,14 @@ public interface Store {
      * @throws XenCallException with EAGAIN when every attempt conflicted
      */
     default <T> T inTransaction(int maxAttempts, Function<StoreTransaction, T> work) {
+        return inTransaction(maxAttempts, Duration.ZERO, work);
+    }
+
+    /**
+     * As {@link #inTransaction(int, Function)}, pausing between attempts for a random time that
+     * grows with each attempt from {@code backoff}, so that competing toolstacks spread out.
+     */
+    default <T> T inTransaction(int maxAttempts, Duration backoff, Function<StoreTransaction, T> work) {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1: " + maxAttempts);
         }
@@ -38,6 +49,12 @@ public interface Store {
             if (attempt == maxAttempts) {
                 throw new XenCallException("xs_transaction_end", "attempts=" + maxAttempts,
                         Errno.EAGAIN, "transaction kept conflicting with other writers");
+            }
+            long base = backoff.toNanos();
+            if (base > 0) {
+                int doublings = Math.min(attempt, 6);
+                long bound = base > Long.MAX_VALUE >> doublings ? Long.MAX_VALUE : base << doublings;
+                LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(bound) + 1);
             }
         }
     }
