@@ -4,6 +4,7 @@
  */
 module org.xensshm {
     requires org.slf4j;
+    requires info.picocli;
 
     exports org.xensshm.spec;
     exports org.xensshm.engine;
@@ -12,4 +13,7 @@ module org.xensshm {
     exports org.xensshm.backend.xen;
     exports org.xensshm.backend.memory;
     exports org.xensshm.testbed;
+
+    // picocli fills the command classes' annotated fields reflectively
+    opens org.xensshm.cli to info.picocli;
 }

@@ -1,11 +1,5 @@
 package org.xensshm.testbed;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,7 +86,7 @@ public final class TestBed implements AutoCloseable {
         xenstored.close();
     }
 
-    private static void awaitReady(XenstoredProcess xenstored) {
+    static void awaitReady(XenstoredProcess xenstored) {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         XenCallException last = null;
         while (System.nanoTime() < deadline && xenstored.alive()) {
@@ -119,22 +113,6 @@ public final class TestBed implements AutoCloseable {
      * which Java's own environment view cannot change.
      */
     public static void useXenstored(Path socket) {
-        setenv("XENSTORED_PATH", socket.toString());
-    }
-
-    private static void setenv(String name, String value) {
-        Linker linker = Linker.nativeLinker();
-        MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().findOrThrow("setenv"),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-        try (Arena arena = Arena.ofConfined()) {
-            int rc = (int) setenv.invokeExact(arena.allocateFrom(name), arena.allocateFrom(value), 1);
-            if (rc != 0) {
-                throw new TestBedUnavailableException("setenv(" + name + ") failed");
-            }
-        } catch (TestBedUnavailableException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new TestBedUnavailableException("setenv(" + name + ") failed", t);
-        }
+        ProcessEnvironment.set("XENSTORED_PATH", socket.toString());
     }
 }

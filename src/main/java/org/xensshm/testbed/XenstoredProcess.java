@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,8 @@ public final class XenstoredProcess implements AutoCloseable {
     /** Where xen-utils-4.17 installs the C daemon. */
     public static final Path DAEMON = Path.of("/usr/lib/xen-4.17/bin/xenstored");
     public static final String SHIM = "libxsdshim.so";
+    /** util-linux's setsid; it runs the daemon without forking when the caller is no group leader. */
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
@@ -39,6 +42,20 @@ public final class XenstoredProcess implements AutoCloseable {
      * @param shimDir directory holding libxsdshim.so
      */
     public static XenstoredProcess start(Path shimDir, Path parent) {
+        return start(shimDir, parent, false);
+    }
+
+    /**
+     * Like {@link #start}, but the daemon runs in a session of its own (setsid), so that it
+     * outlives this JVM and is not hit by signals meant for the terminal's foreground job. Nobody
+     * closes the returned handle: the daemon is stopped later, by another process, through the
+     * pid in {@link #pidFile()}.
+     */
+    public static XenstoredProcess startDetached(Path shimDir, Path parent) {
+        return start(shimDir, parent, true);
+    }
+
+    private static XenstoredProcess start(Path shimDir, Path parent, boolean detached) {
         Path shim = shimDir.resolve(SHIM).toAbsolutePath();
         if (!Files.isExecutable(DAEMON)) {
             throw new TestBedUnavailableException(DAEMON + " is missing: apt-get install xen-utils-4.17");
@@ -53,7 +70,11 @@ public final class XenstoredProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new TestBedUnavailableException("cannot create a run directory under " + parent, e);
         }
-        ProcessBuilder builder = new ProcessBuilder(DAEMON.toString(), "-N", "-F", runDir.resolve("xenstored.pid").toString())
+        List<String> command = new ArrayList<>(List.of(DAEMON.toString(), "-N", "-F", pidFile(runDir).toString()));
+        if (detached) {
+            command.addFirst(SETSID.toString());
+        }
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(runDir.resolve("xenstored.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
@@ -75,6 +96,15 @@ public final class XenstoredProcess implements AutoCloseable {
 
     public Path runDir() {
         return runDir;
+    }
+
+    /** Where the daemon writes its pid; it holds a lock on the file while it runs. */
+    public Path pidFile() {
+        return pidFile(runDir);
+    }
+
+    private static Path pidFile(Path runDir) {
+        return runDir.resolve("xenstored.pid");
     }
 
     /** The unix socket clients connect to: give it to libxenstore as XENSTORED_PATH. */

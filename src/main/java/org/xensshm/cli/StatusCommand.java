@@ -1,0 +1,112 @@
+package org.xensshm.cli;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.xensshm.engine.HostStatus;
+import org.xensshm.engine.RegionStatus;
+import org.xensshm.engine.RegionStatus.BorrowerStatus;
+import org.xensshm.spec.SshmSpec;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Shows the regions recorded in xenstore. */
+@Command(name = "status", header = "Show the regions recorded in xenstore.",
+        description = "Each region's owner, range, user count and state, and each borrower's window and state.")
+final class StatusCommand extends CliCommand {
+
+    @Option(names = "--id", paramLabel = "ID", description = "Only this region.")
+    String id;
+
+    @Override
+    public Integer call() {
+        try (NativeHost host = NativeHost.open()) {
+            HostStatus status = host.engine().status();
+            List<RegionStatus> regions = status.regions().stream()
+                    .filter(region -> id == null || region.id().equals(id)).toList();
+            Map<String, String> unreadable = new LinkedHashMap<>(status.unreadable());
+            unreadable.keySet().removeIf(other -> id != null && !other.equals(id));
+            if (id != null && regions.isEmpty() && unreadable.isEmpty()) {
+                throw new IllegalStateException("no region " + id + " is recorded in xenstore");
+            }
+            // Looked up now, while the host is open.
+            Map<Integer, String> names = new HashMap<>();
+            for (RegionStatus region : regions) {
+                names.computeIfAbsent(region.owner(), host::label);
+                region.borrowers().forEach(b -> names.computeIfAbsent(b.domid(), host::label));
+            }
+            output().report(new StatusReport(regions, unreadable, names));
+        }
+        return ExitStatus.OK;
+    }
+
+    /** @param names each domain's label, e.g. {@code 2 (vm2)} */
+    record StatusReport(List<RegionStatus> regions, Map<String, String> unreadable, Map<Integer, String> names)
+            implements Report {
+
+        @Override
+        public String text() {
+            StringBuilder out = new StringBuilder(regions.isEmpty() ? "no region is recorded in xenstore\n"
+                    : PlanReport.count(regions.size(), "region") + " recorded in xenstore\n");
+            if (!regions.isEmpty()) {
+                Table table = new Table("REGION", "OWNER", "RANGE", "PAGES", "PROT", "CACHE POLICY", "USERS",
+                        "BORROWERS", "STATE");
+                regions.forEach(r -> table.row(r.id(), names.get(r.owner()), Hex.range(r.begin(), r.end()),
+                        (r.end() - r.begin()) >>> SshmSpec.PAGE_SHIFT, r.prot(), r.cachePolicy(),
+                        r.userCount() < 0 ? "?" : r.userCount(), r.borrowers().size(), state(r.state())));
+                out.append('\n').append(table.render(""));
+            }
+            Table borrowers = new Table("BORROWER", "REGION", "RANGE", "OFFSET", "PAGES", "STATE");
+            regions.forEach(r -> r.borrowers().forEach(b -> borrowers.row(names.get(b.domid()), r.id(),
+                    Hex.range(b.begin(), b.end()), Hex.of(b.offset()), (b.end() - b.begin()) >>> SshmSpec.PAGE_SHIFT,
+                    state(b.state()))));
+            if (!borrowers.isEmpty()) {
+                out.append('\n').append(borrowers.render(""));
+            }
+            unreadable.forEach((region, reason) -> out.append("\nregion ").append(region)
+                    .append(": unreadable record: ").append(reason).append('\n'));
+            return out.toString();
+        }
+
+        @Override
+        public Object json() {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("ok", true);
+            json.put("regions", regions.stream().map(StatusReport::regionJson).toList());
+            json.put("unreadable", new LinkedHashMap<String, Object>(unreadable));
+            return json;
+        }
+
+        private static Map<String, Object> regionJson(RegionStatus region) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("id", region.id());
+            json.put("owner", region.owner());
+            json.put("begin", Hex.of(region.begin()));
+            json.put("end", Hex.of(region.end()));
+            json.put("prot", region.prot().toString());
+            json.put("cachePolicy", region.cachePolicy().configName());
+            json.put("userCount", region.userCount());
+            json.put("state", state(region.state()));
+            json.put("borrowers", region.borrowers().stream().map(StatusReport::borrowerJson).toList());
+            return json;
+        }
+
+        private static Map<String, Object> borrowerJson(BorrowerStatus borrower) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("domid", borrower.domid());
+            json.put("begin", Hex.of(borrower.begin()));
+            json.put("end", Hex.of(borrower.end()));
+            json.put("offset", Hex.of(borrower.offset()));
+            json.put("state", state(borrower.state()));
+            return json;
+        }
+
+        private static String state(Enum<?> state) {
+            return state.name().toLowerCase(Locale.ROOT);
+        }
+    }
+}
