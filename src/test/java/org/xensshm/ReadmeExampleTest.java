@@ -17,10 +17,10 @@ import org.xensshm.spec.Role;
 import org.xensshm.spec.SpecValidator;
 import org.xensshm.spec.SshmSpec;
 import org.xensshm.spec.XlConfigParser;
+import org.xensshm.testbed.GuestDomains;
 import org.xensshm.testbed.NativeTestBed;
 import org.xensshm.testbed.SimulatedHypervisor;
 import org.xensshm.xen.XenStore;
-import org.xensshm.xen.XsPermission;
 
 /** The library example of README.md, run as written against the test bed. */
 @NativeTestBed
@@ -28,13 +28,10 @@ class ReadmeExampleTest {
 
     @Test
     void theReadmeExampleWorks(SimulatedHypervisor sim, @TempDir Path dir) throws Exception {
-        for (int domid : new int[] {1, 2}) {
-            sim.createDomain(domid);
-            sim.populate(domid, 0x40000, 16);
-            try (XenStore xs = XenStore.open()) {
-                xs.write(XenStore.NO_TRANSACTION, "/local/domain/" + domid, "");
-                xs.setPermissions(XenStore.NO_TRANSACTION, "/local/domain/" + domid,
-                        List.of(new XsPermission(0, XsPermission.Access.NONE), new XsPermission(domid, XsPermission.Access.READ)));
+        try (XenStore xs = XenStore.open()) {
+            for (int domid : new int[] {1, 2}) {
+                GuestDomains.create(sim, xs, domid);
+                sim.populate(domid, 0x40000, 16);
             }
         }
         sim.populate(1, 0x100, 256);

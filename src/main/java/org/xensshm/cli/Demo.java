@@ -64,7 +64,7 @@ final class Demo {
                 SimulatedHypervisor xen = bed.hypervisor();
                 startDomains(bed, xen);
                 try (XenStore store = XenStore.open(); NativeHost host = NativeHost.open()) {
-                    DOMAINS.forEach(domain -> domain.publishName(store));
+                    DOMAINS.forEach(domain -> domain.publish(store));
                     Plan plan = plan(configs());
                     attach(host, plan);
                     mappings(xen, plan);

@@ -50,8 +50,12 @@ public final class DetachedTestBed {
             hypervisor.populate(domid, 0, ramBytes >>> SshmSpec.PAGE_SHIFT);
         }
 
-        /** Writes the name where xl does, so that tools can show it next to the domid. */
-        public void publishName(XenStore store) {
+        /**
+         * Writes the domain's xenstore directory as xl does, with its name, so that the engine can
+         * record regions there and tools can show the name next to the domid.
+         */
+        public void publish(XenStore store) {
+            GuestDomains.writeDirectory(store, domid);
             store.write(XenStore.NO_TRANSACTION, store.domainPath(domid) + "/name", name);
         }
     }
@@ -106,7 +110,7 @@ public final class DetachedTestBed {
             TestBed.useXenstored(xenstored.socket());
             TestBed.awaitReady(xenstored);
             try (XenStore store = XenStore.open()) {
-                domains.forEach(domain -> domain.publishName(store));
+                domains.forEach(domain -> domain.publish(store));
             }
             Map<String, String> values = new LinkedHashMap<>();
             values.put(HOME, home.toString());

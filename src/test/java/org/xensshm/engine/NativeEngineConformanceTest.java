@@ -1,13 +1,11 @@
 package org.xensshm.engine;
 
-import java.util.List;
-
 import org.xensshm.backend.xen.XenHypervisor;
 import org.xensshm.backend.xen.XenStoreBackend;
+import org.xensshm.testbed.GuestDomains;
 import org.xensshm.testbed.NativeTestBed;
 import org.xensshm.testbed.SimulatedHypervisor;
 import org.xensshm.xen.XenStore;
-import org.xensshm.xen.XsPermission;
 
 /**
  * The conformance suite over the native stack: the real libxenctrl 4.17 over the simulated
@@ -30,7 +28,7 @@ class NativeEngineConformanceTest extends EngineConformanceTest {
 
         NativeHost(SimulatedHypervisor sim) {
             this.sim = sim;
-            directory(0);
+            GuestDomains.writeDirectory(admin, 0);
         }
 
         @Override
@@ -50,23 +48,12 @@ class NativeEngineConformanceTest extends EngineConformanceTest {
 
         @Override
         public void createDomain(int domid) {
-            sim.createDomain(domid);
-            directory(domid);
-        }
-
-        private void directory(int domid) {
-            String path = admin.domainPath(domid);
-            admin.write(XenStore.NO_TRANSACTION, path, "");
-            admin.setPermissions(XenStore.NO_TRANSACTION, path, domid == 0
-                    ? List.of(new XsPermission(0, XsPermission.Access.NONE))
-                    : List.of(new XsPermission(0, XsPermission.Access.NONE),
-                            new XsPermission(domid, XsPermission.Access.READ)));
+            GuestDomains.create(sim, admin, domid);
         }
 
         @Override
         public void destroyDomain(int domid) {
-            sim.destroyDomain(domid);
-            admin.remove(XenStore.NO_TRANSACTION, admin.domainPath(domid));
+            GuestDomains.destroy(sim, admin, domid);
         }
 
         @Override

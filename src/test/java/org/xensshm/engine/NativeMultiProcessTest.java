@@ -22,11 +22,11 @@ import org.xensshm.spec.CachePolicy;
 import org.xensshm.spec.Prot;
 import org.xensshm.spec.Role;
 import org.xensshm.spec.SshmSpec;
+import org.xensshm.testbed.GuestDomains;
 import org.xensshm.testbed.NativeTestBed;
 import org.xensshm.testbed.SimulatedHypervisor;
 import org.xensshm.testbed.TestBed;
 import org.xensshm.xen.XenStore;
-import org.xensshm.xen.XsPermission;
 
 /**
  * Eight toolstacks in eight JVMs attach and detach borrowers of one region at once, against the
@@ -64,8 +64,10 @@ class NativeMultiProcessTest {
     @Test
     void eightProcessesEndWithExactCountsAndNoLostEntries(TestBed bed, SimulatedHypervisor sim) throws Exception {
         List<Integer> borrowers = IntStream.range(FIRST_BORROWER, FIRST_BORROWER + BORROWERS).boxed().toList();
-        createDomain(sim, OWNER);
-        borrowers.forEach(domid -> createDomain(sim, domid));
+        try (XenStore xs = XenStore.open()) {
+            GuestDomains.create(sim, xs, OWNER);
+            borrowers.forEach(domid -> GuestDomains.create(sim, xs, domid));
+        }
         sim.populate(OWNER, OWNER_SPEC.firstGfn(), OWNER_SPEC.pageCount());
         try (XenHypervisor xen = XenHypervisor.open(); XenStoreBackend store = XenStoreBackend.open()) {
             StaticShmEngine engine = new StaticShmEngine(xen, store);
@@ -102,17 +104,6 @@ class NativeMultiProcessTest {
             for (int domid : borrowers) {
                 assertEquals(0, sim.mappedPages(domid));
             }
-        }
-    }
-
-    /** A domain in the hypervisor and its xenstore directory, as a toolstack creates them. */
-    private static void createDomain(SimulatedHypervisor sim, int domid) {
-        sim.createDomain(domid);
-        try (XenStore xs = XenStore.open()) {
-            String path = xs.domainPath(domid);
-            xs.write(XenStore.NO_TRANSACTION, path, "");
-            xs.setPermissions(XenStore.NO_TRANSACTION, path,
-                    List.of(new XsPermission(0, XsPermission.Access.NONE), new XsPermission(domid, XsPermission.Access.READ)));
         }
     }
 

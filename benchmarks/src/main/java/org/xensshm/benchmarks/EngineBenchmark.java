@@ -24,9 +24,9 @@ import org.xensshm.spec.CachePolicy;
 import org.xensshm.spec.Prot;
 import org.xensshm.spec.Role;
 import org.xensshm.spec.SshmSpec;
+import org.xensshm.testbed.GuestDomains;
 import org.xensshm.testbed.TestBed;
 import org.xensshm.xen.XenStore;
-import org.xensshm.xen.XsPermission;
 
 /**
  * A borrower's whole life on the native stack: attach (xenstore transactions, batch mapping in
@@ -60,14 +60,9 @@ public class EngineBenchmark {
         long size = (long) pages << SshmSpec.PAGE_SHIFT;
         SshmSpec owned = new SshmSpec("BENCH", Role.OWNER, 0x100000, size, 0, Prot.RW, CachePolicy.ARM_NORMAL);
         borrowed = List.of(new SshmSpec("BENCH", Role.BORROWER, 0x10000000L, size, 0, Prot.RW, null));
-        for (int domid : new int[] {OWNER, BORROWER}) {
-            bed.hypervisor().createDomain(domid);
-            try (XenStore xs = XenStore.open()) {
-                String path = xs.domainPath(domid);
-                xs.write(XenStore.NO_TRANSACTION, path, "");
-                xs.setPermissions(XenStore.NO_TRANSACTION, path, List.of(
-                        new XsPermission(0, XsPermission.Access.NONE), new XsPermission(domid, XsPermission.Access.READ)));
-            }
+        try (XenStore xs = XenStore.open()) {
+            GuestDomains.create(bed.hypervisor(), xs, OWNER);
+            GuestDomains.create(bed.hypervisor(), xs, BORROWER);
         }
         bed.hypervisor().populate(OWNER, owned.firstGfn(), owned.pageCount());
         xen = XenHypervisor.open();
