@@ -29,7 +29,7 @@ import net.jqwik.api.constraints.Size;
  * The range checks against brute force: sets of page numbers, small enough to enumerate, and
  * exact arithmetic for overflow.
  */
-class RangeProperties {
+class RangePropertiesTest {
 
     private static final long PAGE = SshmSpec.PAGE_SIZE;
     private static final Pattern EARLIER = Pattern.compile("of static_shm\\[(\\d+)]");

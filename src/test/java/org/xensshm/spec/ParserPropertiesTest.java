@@ -13,7 +13,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /** Whatever layout a config uses, the parser reads the same drafts from it. */
-class ParserProperties {
+class ParserPropertiesTest {
 
     @Provide
     Arbitrary<List<Map<SpecKey, String>>> specs() {
