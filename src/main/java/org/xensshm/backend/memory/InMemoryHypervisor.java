@@ -148,24 +148,37 @@ public final class InMemoryHypervisor implements Hypervisor {
     @Override
     public synchronized void addToPhysmapBatch(int domid, int sourceDomid, MapSpace space, PageBatch batch) {
         Objects.requireNonNull(space, "space");
+        batch.resetErrors();
         int total = batch.count();
         for (int first = 0; first < total; first += MAX_BATCH_ENTRIES) {
             int size = Math.min(MAX_BATCH_ENTRIES, total - first);
-            String args = "domid=" + domid + ", foreign=" + sourceDomid + ", space=" + space.abiValue()
-                    + ", size=" + size;
-            callFaults.get(Call.ADD_TO_PHYSMAP_BATCH).count("xc_domain_add_to_physmap_batch", args);
-            Domain receiver = domains.get(domid);
-            if (receiver == null) {
-                throw new XenCallException("xc_domain_add_to_physmap_batch", args, Errno.ESRCH);
-            }
-            Domain source = sourceOf(space, sourceDomid);
-            for (int i = first; i < first + size; i++) {
-                if (batch.targetPage(i) == INVALID_GFN) {
-                    throw new XenCallException("xc_domain_add_to_physmap_batch", args, Errno.EINVAL,
-                            "entry " + i + " has INVALID_GFN as its target");
+            try {
+                addChunk(domid, sourceDomid, space, batch, first, size);
+            } catch (XenCallException e) {
+                // As through libxenctrl: a call that failed as a whole reports no entry's result,
+                // even for entries Xen had already done.
+                for (int i = first; i < first + size; i++) {
+                    batch.error(i, PageBatch.NOT_ATTEMPTED);
                 }
-                batch.error(i, -addOne(receiver, space, source, batch.sourcePage(i), batch.targetPage(i)));
+                throw e;
             }
+        }
+    }
+
+    private void addChunk(int domid, int sourceDomid, MapSpace space, PageBatch batch, int first, int size) {
+        String args = "domid=" + domid + ", foreign=" + sourceDomid + ", space=" + space.abiValue() + ", size=" + size;
+        callFaults.get(Call.ADD_TO_PHYSMAP_BATCH).count("xc_domain_add_to_physmap_batch", args);
+        Domain receiver = domains.get(domid);
+        if (receiver == null) {
+            throw new XenCallException("xc_domain_add_to_physmap_batch", args, Errno.ESRCH);
+        }
+        Domain source = sourceOf(space, sourceDomid);
+        for (int i = first; i < first + size; i++) {
+            if (batch.targetPage(i) == INVALID_GFN) {
+                throw new XenCallException("xc_domain_add_to_physmap_batch", args, Errno.EINVAL,
+                        "entry " + i + " has INVALID_GFN as its target");
+            }
+            batch.error(i, -addOne(receiver, space, source, batch.sourcePage(i), batch.targetPage(i)));
         }
     }
 

@@ -154,15 +154,21 @@ class InMemoryHypervisorTest {
         fails(Errno.ESRCH, () -> xen.destroyDomain(1));
     }
 
+    /**
+     * Xen maps the entries before an INVALID_GFN, then fails the call; through libxenctrl no
+     * entry's result survives such a failure, so none is reported here either.
+     */
     @Test
-    void anInvalidGfnFailsTheCallAfterTheEntriesBeforeIt() {
+    void anInvalidGfnFailsTheCallAfterTheEntriesBeforeItWithoutResults() {
         try (PageBatch batch = PageBatch.allocate(3)) {
             batch.fillRange(0x100, 0x500, 3);
             batch.set(1, 0x101, ~0L);
-            batch.resetErrors();
             fails(Errno.EINVAL, () -> xen.addToPhysmapBatch(2, 1, MapSpace.GMFN_SHARE, batch));
-            assertEquals(0, batch.error(0));
-            assertEquals(PageBatch.NOT_ATTEMPTED, batch.error(2));
+            assertTrue(xen.samePage(1, 0x100, 2, 0x500), "the entry before it was mapped");
+            assertFalse(xen.isMapped(2, 0x502), "the entry after it was not");
+            for (int i = 0; i < 3; i++) {
+                assertEquals(PageBatch.NOT_ATTEMPTED, batch.error(i));
+            }
         }
     }
 
