@@ -1,6 +1,7 @@
 package org.xensshm.testbed;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,7 @@ public final class XenstoredProcess implements AutoCloseable {
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
+    private static final int MAX_SOCKET_PATH = 108;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
     private final Path runDir;
@@ -69,6 +71,12 @@ public final class XenstoredProcess implements AutoCloseable {
             runDir = Files.createTempDirectory(parent, "xenstored-");
         } catch (IOException e) {
             throw new TestBedUnavailableException("cannot create a run directory under " + parent, e);
+        }
+        // sun_path holds 108 bytes with its NUL; a longer path fails deep inside xenstored.
+        if (runDir.resolve("socket").toString().getBytes(StandardCharsets.UTF_8).length >= MAX_SOCKET_PATH) {
+            deleteTree(runDir);
+            throw new TestBedUnavailableException("the xenstored socket path under " + parent
+                    + " would exceed " + (MAX_SOCKET_PATH - 1) + " bytes; use a shorter directory");
         }
         List<String> command = new ArrayList<>(List.of(DAEMON.toString(), "-N", "-F", pidFile(runDir).toString()));
         if (detached) {
