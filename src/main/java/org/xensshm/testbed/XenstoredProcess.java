@@ -102,10 +102,6 @@ public final class XenstoredProcess implements AutoCloseable {
         return daemon;
     }
 
-    public Path runDir() {
-        return runDir;
-    }
-
     /** Where the daemon writes its pid; it holds a lock on the file while it runs. */
     public Path pidFile() {
         return pidFile(runDir);

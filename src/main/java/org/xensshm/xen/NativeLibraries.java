@@ -39,16 +39,6 @@ public final class NativeLibraries {
         }
     }
 
-    /** Whether {@link #require()} would succeed. */
-    public static boolean available() {
-        try {
-            require();
-            return true;
-        } catch (NativeAccessUnavailableException e) {
-            return false;
-        }
-    }
-
     private static RuntimeException probe() {
         Module module = NativeLibraries.class.getModule();
         if (!module.isNativeAccessEnabled()) {

@@ -167,8 +167,12 @@ class XenControlNativeTest {
         assertTrue(xen.domainExists(OWNER));
         assertFalse(xen.domainExists(3), "domain 3 is missing even though Xen answers with a later one");
         sim.createDomain(9);
+        sim.populate(9, 0x40000, 3);
         assertFalse(xen.domainExists(3));
-        assertEquals(9, xen.domainInfo(9).orElseThrow().domid());
+        DomainInfo info = xen.domainInfo(9).orElseThrow();
+        assertEquals(9, info.domid());
+        assertEquals(3, info.totalPages());
+        assertTrue(info.maxPages() >= 3, "max_pages " + info.maxPages());
     }
 
     @Test

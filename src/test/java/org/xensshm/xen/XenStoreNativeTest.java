@@ -116,6 +116,7 @@ class XenStoreNativeTest {
     @Test
     void aWatchFires() {
         try (XenStore watcher = XenStore.open()) {
+            assertTrue(watcher.fileDescriptor() > 2, "the connection's socket, for a poll loop");
             watcher.watch("/libxl/t/watched", "tok");
             assertEquals(new WatchEvent("/libxl/t/watched", "tok"), watcher.readWatch(), "initial event");
             store.write(NONE, "/libxl/t/watched/child", "v");
