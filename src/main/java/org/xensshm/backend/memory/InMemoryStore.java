@@ -147,9 +147,7 @@ public final class InMemoryStore implements Store {
 
         @Override
         public Optional<String> read(String path) {
-            faults.count("xs_read", path);
-            checkOpen("xs_read", path);
-            checkPath("xs_read", path);
+            request("xs_read", path);
             accessed.add(path);
             Node node = view.get(path);
             if (node == null) {
@@ -161,9 +159,7 @@ public final class InMemoryStore implements Store {
 
         @Override
         public void write(String path, String value) {
-            faults.count("xs_write", path);
-            checkOpen("xs_write", path);
-            checkPath("xs_write", path);
+            request("xs_write", path);
             if (path.getBytes(StandardCharsets.UTF_8).length + 1
                     + value.getBytes(StandardCharsets.UTF_8).length > MAX_PAYLOAD) {
                 throw new XenCallException("xs_write", path, Errno.E2BIG);
@@ -180,9 +176,7 @@ public final class InMemoryStore implements Store {
 
         @Override
         public void mkdir(String path) {
-            faults.count("xs_mkdir", path);
-            checkOpen("xs_mkdir", path);
-            checkPath("xs_mkdir", path);
+            request("xs_mkdir", path);
             accessed.add(path);
             if (!view.containsKey(path)) {
                 create("xs_mkdir", path, "");
@@ -191,9 +185,7 @@ public final class InMemoryStore implements Store {
 
         @Override
         public void remove(String path) {
-            faults.count("xs_rm", path);
-            checkOpen("xs_rm", path);
-            checkPath("xs_rm", path);
+            request("xs_rm", path);
             if (path.equals("/")) {
                 throw new XenCallException("xs_rm", path, Errno.EINVAL, "the root cannot be removed");
             }
@@ -215,9 +207,7 @@ public final class InMemoryStore implements Store {
 
         @Override
         public List<String> list(String path) {
-            faults.count("xs_directory", path);
-            checkOpen("xs_directory", path);
-            checkPath("xs_directory", path);
+            request("xs_directory", path);
             accessed.add(path);
             Node node = view.get(path);
             if (node == null) {
@@ -237,9 +227,7 @@ public final class InMemoryStore implements Store {
 
         @Override
         public void setPermissions(String path, List<XsPermission> permissions) {
-            faults.count("xs_set_permissions", path);
-            checkOpen("xs_set_permissions", path);
-            checkPath("xs_set_permissions", path);
+            request("xs_set_permissions", path);
             if (permissions.isEmpty()) {
                 throw new XenCallException("xs_set_permissions", path, Errno.EINVAL, "empty permission list");
             }
@@ -257,9 +245,7 @@ public final class InMemoryStore implements Store {
 
         @Override
         public List<XsPermission> permissions(String path) {
-            faults.count("xs_get_permissions", path);
-            checkOpen("xs_get_permissions", path);
-            checkPath("xs_get_permissions", path);
+            request("xs_get_permissions", path);
             accessed.add(path);
             Node node = view.get(path);
             if (node == null) {
@@ -389,6 +375,13 @@ public final class InMemoryStore implements Store {
                 }
             }
             return granted == XsPermission.Access.BOTH || granted == wanted;
+        }
+
+        /** What every request on a path does first: count it for fault injection, then check it. */
+        private void request(String call, String path) {
+            faults.count(call, path);
+            checkOpen(call, path);
+            checkPath(call, path);
         }
 
         private void checkOpen(String call, String path) {
