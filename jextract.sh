@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the FFM bindings in src/main/java/org/xensshm/ffi from headers/xen.h, selecting
+# Regenerates the FFM bindings in src/core/src/main/java/org/xensshm/ffi from headers/xen.h, selecting
 # exactly what headers/xen.jextract lists. Needs an installed jextract (built against libclang 14:
 # with 16 it fails on xenctrl.h) given as $JEXTRACT or found on PATH, and Debian's libxen-dev.
 # The generated files are committed; change them only by running this script.
@@ -20,7 +20,7 @@ if [[ ! -f /usr/include/xenctrl.h || ! -f /usr/include/xenstore.h ]]; then
     exit 2
 fi
 
-out=src/main/java
+out=src/core/src/main/java
 pkg_dir=$out/org/xensshm/ffi
 # Keep the hand-written package-info; everything else in the package is jextract's.
 find "$pkg_dir" -name '*.java' ! -name package-info.java -delete 2>/dev/null || true

@@ -15,9 +15,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.xensshm.testbed.SimulatedHypervisor;
-import org.xensshm.xen.MapSpace;
-import org.xensshm.xen.PageBatch;
+import org.xensshm.testkit.testbed.SimulatedHypervisor;
+import org.xensshm.host.MapSpace;
+import org.xensshm.host.PageBatch;
 import org.xensshm.xen.XenControl;
 
 /**

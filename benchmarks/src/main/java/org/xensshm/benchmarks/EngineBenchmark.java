@@ -17,15 +17,17 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.xensshm.backend.xen.XenHypervisor;
-import org.xensshm.backend.xen.XenStoreBackend;
 import org.xensshm.engine.StaticShmEngine;
 import org.xensshm.spec.CachePolicy;
+import org.xensshm.spec.DomainSpecs;
+import org.xensshm.spec.Platform;
 import org.xensshm.spec.Prot;
 import org.xensshm.spec.Role;
+import org.xensshm.spec.SpecValidator;
 import org.xensshm.spec.SshmSpec;
-import org.xensshm.testbed.GuestDomains;
-import org.xensshm.testbed.TestBed;
+import org.xensshm.testkit.testbed.GuestDomains;
+import org.xensshm.testkit.testbed.TestBed;
+import org.xensshm.xen.XenHost;
 import org.xensshm.xen.XenStore;
 
 /**
@@ -48,10 +50,9 @@ public class EngineBenchmark {
     public int pages;
 
     private TestBed bed;
-    private XenHypervisor xen;
-    private XenStoreBackend store;
+    private XenHost host;
     private StaticShmEngine engine;
-    private List<SshmSpec> borrowed;
+    private DomainSpecs borrowed;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -59,23 +60,23 @@ public class EngineBenchmark {
         bed.hypervisor().patched(true);
         long size = (long) pages << SshmSpec.PAGE_SHIFT;
         SshmSpec owned = new SshmSpec("BENCH", Role.OWNER, 0x100000, size, 0, Prot.RW, CachePolicy.ARM_NORMAL);
-        borrowed = List.of(new SshmSpec("BENCH", Role.BORROWER, 0x10000000L, size, 0, Prot.RW, null));
+        // Validated once, as a toolstack does with a domain's config.
+        borrowed = SpecValidator.validate("borrower", List.of(
+                new SshmSpec("BENCH", Role.BORROWER, 0x10000000L, size, 0, Prot.RW, null).toDraft()), Platform.ARM);
         try (XenStore xs = XenStore.open()) {
             GuestDomains.create(bed.hypervisor(), xs, OWNER);
             GuestDomains.create(bed.hypervisor(), xs, BORROWER);
         }
         bed.hypervisor().populate(OWNER, owned.firstGfn(), owned.pageCount());
-        xen = XenHypervisor.open();
-        store = XenStoreBackend.open();
-        engine = new StaticShmEngine(xen, store);
+        host = XenHost.open();
+        engine = new StaticShmEngine(host.hypervisor(), host.store());
         engine.attach(OWNER, List.of(owned));
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         engine.detach(OWNER);
-        store.close();
-        xen.close();
+        host.close();
         bed.close();
     }
 

@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.xensshm.spec.DomainConfig;
+import org.xensshm.spec.DomainSpecs;
 import org.xensshm.spec.Plan;
 import org.xensshm.spec.PlanChecker;
 import org.xensshm.spec.Platform;
@@ -65,7 +66,7 @@ public class PlanCheckBenchmark {
     }
 
     @Benchmark
-    public List<SshmSpec> validateOneDomain() {
+    public DomainSpecs validateOneDomain() {
         return SpecValidator.validate("owner", ownerDrafts, Platform.ARM);
     }
 

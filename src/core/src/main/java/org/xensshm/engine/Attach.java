@@ -1,0 +1,314 @@
+package org.xensshm.engine;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xensshm.engine.RegionRefusedException.Reason;
+import org.xensshm.host.Errno;
+import org.xensshm.host.PageBatch;
+import org.xensshm.host.StoreTransaction;
+import org.xensshm.host.XenCallException;
+import org.xensshm.spec.PageRange;
+import org.xensshm.spec.Role;
+import org.xensshm.spec.SshmSpec;
+
+/**
+ * One attach of a domain's regions, all or nothing. An owner's record is written in one
+ * transaction, marked attaching. A borrower's entry is written first, marked mapping, after
+ * checking the owner's record; then the owner's pages are mapped in chunks through one reused
+ * off-heap batch. Finally one transaction clears every mark: that commit is the attach's point of
+ * no return. On any failure before it, every page this call mapped is unmapped and every entry it
+ * wrote is removed, for all specs of the call; if even that fails, what is left stays marked and
+ * reconcile finishes it. Hypercalls never run inside a transaction, so a transaction retried
+ * after a conflict never repeats one.
+ */
+final class Attach {
+
+    private static final Logger log = LoggerFactory.getLogger(Attach.class);
+
+    /** A region this attach has recorded, and for a borrower how far its mapping got. */
+    private sealed interface Step permits Owned, Borrowed {
+        SshmSpec spec();
+    }
+
+    private record Owned(SshmSpec spec) implements Step {
+    }
+
+    private static final class Borrowed implements Step {
+        final SshmSpec spec;
+        final int owner;
+        final PageRange source;
+        /** Pages [0, mappedPages) of the region are mapped: every chunk before the current one. */
+        long mappedPages;
+        /** The batch holds this region's current chunk, whose entries with error 0 are mapped. */
+        boolean chunkInBatch;
+
+        Borrowed(SshmSpec spec, int owner, PageRange source) {
+            this.spec = spec;
+            this.owner = owner;
+            this.source = source;
+        }
+
+        @Override
+        public SshmSpec spec() {
+            return spec;
+        }
+    }
+
+    private final Seams seams;
+    private final Records records;
+    private final Unmapper unmapper;
+    private final int domid;
+    private final List<SshmSpec> specs;
+    private final List<Step> done = new ArrayList<>();
+
+    Attach(Seams seams, int domid, List<SshmSpec> specs) {
+        this.seams = seams;
+        this.records = seams.records();
+        this.unmapper = new Unmapper(seams);
+        this.domid = domid;
+        this.specs = List.copyOf(specs);
+    }
+
+    AttachReport run() {
+        if (specs.isEmpty()) {
+            return new AttachReport(domid, seams.settings().mapSpace(), List.of());
+        }
+        if (!seams.exists(domid, null, domid)) {
+            throw new RegionRefusedException(domid, null, Reason.DOMAIN_NOT_FOUND, "the domain does not exist");
+        }
+        long largest = specs.stream().filter(s -> s.role() == Role.BORROWER).mapToLong(SshmSpec::pageCount).max().orElse(0);
+        try (Worker worker = Worker.start();
+             PageBatch batch = largest == 0 ? null
+                     : PageBatch.allocate((int) Math.min(seams.settings().chunkPages(), largest))) {
+            try {
+                for (SshmSpec spec : specs) {
+                    if (spec.role() == Role.OWNER) {
+                        recordOwner(spec, worker);
+                        done.add(new Owned(spec));
+                    } else {
+                        Borrowed borrowed = recordBorrower(spec, worker);
+                        done.add(borrowed);
+                        map(borrowed, batch);
+                    }
+                }
+                complete(worker);
+            } catch (RuntimeException e) {
+                try {
+                    rollBack(batch, worker, e);
+                } catch (RuntimeException rollbackBug) {
+                    e.addSuppressed(rollbackBug);
+                }
+                throw e;
+            }
+        }
+        log.info("domain {}: attached static_shm {}", domid,
+                specs.stream().map(s -> s.id() + " (" + s.role() + ")").toList());
+        return new AttachReport(domid, seams.settings().mapSpace(), done.stream().map(Attach::reported).toList());
+    }
+
+    private static AttachReport.Region reported(Step step) {
+        return switch (step) {
+            case Owned owned -> new AttachReport.Offered(owned.spec());
+            case Borrowed borrowed -> new AttachReport.Mapped(borrowed.spec, borrowed.owner, borrowed.source);
+        };
+    }
+
+    private void recordOwner(SshmSpec spec, Worker worker) {
+        String id = spec.id();
+        seams.transact(domid, id, "recording the owner's region", tx -> {
+            requireUnused(tx, id);
+            records.region(tx, id).ifPresent(other -> {
+                throw other.state() == RegionStatus.State.ORPHANED
+                        ? new RegionRefusedException(domid, id, Reason.ORPHANED, "its previous owner, domain "
+                        + other.owner() + ", left while borrowers " + other.borrowers() + " still map its pages; "
+                        + "it can be owned again once they have detached")
+                        : new RegionRefusedException(domid, id, Reason.ALREADY_OWNED,
+                        "domain " + other.owner() + " already owns it (a region has one owner)");
+            });
+            records.createRegion(tx, domid, spec, worker);
+            return null;
+        });
+        log.debug("domain {}: static_shm {} recorded as owner of [{}, {})", domid, id,
+                Records.hex(spec.begin()), Records.hex(spec.end()));
+    }
+
+    private Borrowed recordBorrower(SshmSpec spec, Worker worker) {
+        String id = spec.id();
+        Borrowed borrowed = seams.transact(domid, id, "recording the borrower's mapping", tx -> {
+            requireUnused(tx, id);
+            Records.Region owner = records.region(tx, id).orElseThrow(() -> new RegionRefusedException(domid, id,
+                    Reason.NO_OWNER, "no owner has set up this region (attach its owner first)"));
+            switch (owner.state()) {
+                case ORPHANED -> throw new RegionRefusedException(domid, id, Reason.ORPHANED, "its owner, domain "
+                        + owner.owner() + ", has released it; it takes no new borrowers and goes away when "
+                        + "its remaining borrowers " + owner.borrowers() + " detach");
+                case ATTACHING -> throw new RegionRefusedException(domid, id, Reason.BUSY, "its owner, domain "
+                        + owner.owner() + (Worker.isAlive(owner.worker()) ? ", is still being attached; try again"
+                        : ", was not attached completely; run reconcile"));
+                case ACTIVE -> {
+                }
+            }
+            if (!seams.exists(domid, id, owner.owner())) {
+                throw new RegionRefusedException(domid, id, Reason.OWNER_GONE, "its owner, domain "
+                        + owner.owner() + ", no longer exists; run reconcile to clean up its record");
+            }
+            if (owner.borrowers().contains(domid)) {
+                throw new RegionRefusedException(domid, id, Reason.ID_IN_USE,
+                        "the region already lists this domain as a borrower; run reconcile");
+            }
+            if (!owner.prot().grants(spec.prot())) {
+                throw new RegionRefusedException(domid, id, Reason.PROT_NOT_GRANTED,
+                        "asks for " + spec.prot() + " but its owner grants " + owner.prot());
+            }
+            PageRange source = spec.ownerPagesWithin(new PageRange(owner.firstPage(), owner.pages()))
+                    .orElseThrow(() -> new RegionRefusedException(domid, id, Reason.OUTSIDE_OWNER_REGION, "offset "
+                            + Records.hex(spec.offset()) + " + size " + Records.hex(spec.size())
+                            + " exceeds the owner's region [" + Records.hex(owner.begin()) + ", "
+                            + Records.hex(owner.end()) + ") of " + Records.hex(owner.end() - owner.begin()) + " bytes"));
+            records.addBorrower(tx, domid, spec, worker);
+            return new Borrowed(spec, owner.owner(), source);
+        });
+        log.debug("domain {}: static_shm {} recorded as borrower of domain {}", domid, id, borrowed.owner);
+        return borrowed;
+    }
+
+    /** Checks that the domain has its xenstore directory and does not use the id yet. */
+    private void requireUnused(StoreTransaction tx, String id) {
+        if (!records.domainRecorded(tx, domid)) {
+            throw new RegionRefusedException(domid, id, Reason.DOMAIN_NOT_FOUND, "the domain has no xenstore "
+                    + "directory " + records.domainDirectory(domid) + " (not set up by a toolstack yet?)");
+        }
+        records.roleEntry(tx, domid, id).ifPresent(role -> {
+            throw new RegionRefusedException(domid, id, Reason.ID_IN_USE, "the domain already uses this id"
+                    + (role.isEmpty() ? "" : " (as " + role + ")"));
+        });
+    }
+
+    private void map(Borrowed region, PageBatch batch) {
+        SshmSpec spec = region.spec;
+        while (region.mappedPages < spec.pageCount()) {
+            int n = (int) Math.min(batch.capacity(), spec.pageCount() - region.mappedPages);
+            batch.fillRange(region.source.first() + region.mappedPages, spec.firstGfn() + region.mappedPages, n);
+            batch.resetErrors();
+            region.chunkInBatch = true;
+            try {
+                seams.hypervisor().addToPhysmapBatch(domid, region.owner, seams.settings().mapSpace(), batch);
+            } catch (XenCallException e) {
+                throw new BackendFailureException(domid, spec.id(), "mapping gfns " + Records.hex(batch.targetPage(0))
+                        + "+" + n + " from domain " + region.owner, e);
+            }
+            PageRuns failures = new PageRuns();
+            int uniformErrno = 0;
+            for (int i = 0; i < n; i++) {
+                int error = batch.error(i);
+                if (error != 0) {
+                    int errno = error == PageBatch.NOT_ATTEMPTED ? 0 : Math.abs(error);
+                    uniformErrno = failures.isEmpty() || uniformErrno == errno ? errno : -1;
+                    failures.add(batch.targetPage(i), errno);
+                }
+            }
+            if (!failures.isEmpty()) {
+                boolean spaceRefused = failures.pages() == n && (uniformErrno == Errno.ENOSYS
+                        || uniformErrno == Errno.EOPNOTSUPP || uniformErrno == Errno.EPERM);
+                throw spaceRefused
+                        ? new MapSpaceRefusedException(domid, spec.id(), region.owner, seams.settings().mapSpace(), uniformErrno)
+                        : new PageMappingException(domid, spec.id(), region.owner, failures.runs());
+            }
+            region.mappedPages += n;
+            region.chunkInBatch = false;
+            log.debug("domain {}: static_shm {}: mapped {}/{} pages", domid, spec.id(), region.mappedPages, spec.pageCount());
+        }
+    }
+
+    /** Clears the marks of every region of the attach: from here on the attach has happened. */
+    private void complete(Worker worker) {
+        seams.transact(domid, null, "completing the attach", tx -> {
+            for (Step step : done) {
+                Role role = step.spec().role();
+                if (!records.heldBy(tx, step.spec().id(), domid, role, worker)) {
+                    throw new RegionRefusedException(domid, step.spec().id(), Reason.BUSY,
+                            "another process took over this pending attach (a concurrent reconcile?)");
+                }
+                records.clearMark(tx, step.spec().id(), domid, role);
+            }
+            return null;
+        });
+    }
+
+    /** Undoes what this attach did; adds a {@link CleanupIncompleteException} to cause if it cannot. */
+    private void rollBack(PageBatch batch, Worker worker, RuntimeException cause) {
+        if (done.isEmpty()) {
+            log.warn("domain {}: attach failed, nothing to undo: {}", domid, cause.getMessage());
+            return;
+        }
+        log.warn("domain {}: attach failed, undoing {} region(s): {}", domid, done.size(), cause.getMessage());
+        Map<String, PageRuns> stuck = new LinkedHashMap<>();
+        for (Step step : done.reversed()) {
+            if (step instanceof Borrowed b) {
+                PageRuns failures = new PageRuns();
+                unmapper.unmap(domid, b.spec.id(), b.spec.firstGfn(), b.mappedPages, failures, true);
+                if (b.chunkInBatch) {
+                    unmapChunk(batch, failures);
+                }
+                if (!failures.isEmpty()) {
+                    log.warn("domain {}: static_shm {}: could not unmap {}", domid, b.spec.id(),
+                            PageRuns.describe(failures.runs()));
+                    stuck.put(b.spec.id(), failures);
+                }
+            }
+        }
+        RuntimeException storeFailure = null;
+        try {
+            seams.transact(domid, null, "removing the records of the failed attach", tx -> {
+                for (Step step : done) {
+                    String id = step.spec().id();
+                    Role role = step.spec().role();
+                    if (!records.heldBy(tx, id, domid, role, worker)) {
+                        continue;
+                    }
+                    if (role == Role.OWNER) {
+                        records.releaseOwner(tx, id, domid);
+                    } else if (stuck.containsKey(id)) {
+                        records.markUnmapping(tx, id, domid);
+                    } else {
+                        records.removeBorrower(tx, id, domid);
+                    }
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            storeFailure = e;
+        }
+        if (stuck.isEmpty() && storeFailure == null) {
+            log.info("domain {}: failed attach undone", domid);
+            return;
+        }
+        List<PageRun> stillMapped = stuck.values().stream().flatMap(runs -> runs.runs().stream()).toList();
+        CleanupIncompleteException incomplete = new CleanupIncompleteException(domid, null,
+                "the failed attach could not be completely undone" + (storeFailure == null ? ""
+                        : " (its records are still marked as in progress)"), stillMapped, storeFailure);
+        log.error("{}", incomplete.getMessage());
+        cause.addSuppressed(incomplete);
+    }
+
+    /**
+     * Unmaps the entries of the chunk in flight that may be mapped. Entries that failed were not
+     * mapped by this call: whatever is at their gfn is not ours. Entries without a result (the
+     * call failed as a whole) may have been mapped before it failed, so they count as mapped; a
+     * leaked mapping would give the borrower access that no record shows.
+     */
+    private void unmapChunk(PageBatch batch, PageRuns failures) {
+        for (int i = 0; i < batch.count(); i++) {
+            int error = batch.error(i);
+            if ((error == 0 || error == PageBatch.NOT_ATTEMPTED)
+                    && unmapper.removePage(domid, batch.targetPage(i), failures) == Unmapper.Removal.DOMAIN_GONE) {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * The seams between the engine and a host: {@link org.xensshm.host.Hypervisor} (the hypercalls
+ * static shared memory needs) and {@link org.xensshm.host.Store} (xenstore transactions), the
+ * off-heap {@link org.xensshm.host.PageBatch} they exchange, and the typed failure of a call,
+ * {@link org.xensshm.host.XenCallException}. The native layer and the test kit's in-memory host
+ * implement them.
+ */
+package org.xensshm.host;

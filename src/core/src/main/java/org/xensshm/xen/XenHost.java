@@ -1,0 +1,74 @@
+package org.xensshm.xen;
+
+import org.xensshm.host.XenCallException;
+
+/**
+ * The native host: a libxenctrl handle (the {@link org.xensshm.host.Hypervisor}) and a xenstored
+ * connection (the {@link org.xensshm.host.Store}), opened together and closed together.
+ *
+ * <pre>{@code
+ * if (XenHost.availability().available()) {
+ *     try (XenHost host = XenHost.open()) {
+ *         StaticShmEngine engine = new StaticShmEngine(host.hypervisor(), host.store());
+ *         ...
+ *     }
+ * }
+ * }</pre>
+ */
+public final class XenHost implements AutoCloseable {
+
+    private final XenControl hypervisor;
+    private final XenStore store;
+
+    private XenHost(XenControl hypervisor, XenStore store) {
+        this.hypervisor = hypervisor;
+        this.store = store;
+    }
+
+    /**
+     * Opens libxenctrl and connects to xenstored.
+     *
+     * @throws NativeAccessUnavailableException when the JVM or the host lacks what this needs,
+     *                                          naming the JVM flag or the Debian package
+     * @throws XenCallException                 when the hypervisor interface or xenstored cannot
+     *                                          be reached
+     */
+    public static XenHost open() {
+        XenControl hypervisor = XenControl.open();
+        try {
+            return new XenHost(hypervisor, XenStore.open());
+        } catch (RuntimeException e) {
+            hypervisor.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Whether {@link #open()} works here, found by opening and closing the host once; never
+     * throws. A toolstack can use it to choose between this host and an in-memory one.
+     */
+    public static Availability availability() {
+        try (XenHost host = open()) {
+            return Availability.yes();
+        } catch (NativeAccessUnavailableException | XenCallException e) {
+            return Availability.no(e.getMessage());
+        }
+    }
+
+    public XenControl hypervisor() {
+        return hypervisor;
+    }
+
+    public XenStore store() {
+        return store;
+    }
+
+    @Override
+    public void close() {
+        try {
+            store.close();
+        } finally {
+            hypervisor.close();
+        }
+    }
+}

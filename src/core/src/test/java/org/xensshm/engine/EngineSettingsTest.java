@@ -1,0 +1,30 @@
+package org.xensshm.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.xensshm.host.MapSpace;
+
+class EngineSettingsTest {
+
+    @Test
+    void defaultsFollowTheSeed() {
+        EngineSettings settings = EngineSettings.defaults();
+        assertEquals(MapSpace.GMFN_SHARE, settings.mapSpace());
+        assertEquals(65535, settings.chunkPages());
+        assertEquals(MapSpace.GMFN_FOREIGN, settings.withMapSpace(MapSpace.GMFN_FOREIGN).mapSpace());
+        assertEquals(7, settings.withChunkPages(7).chunkPages());
+    }
+
+    @Test
+    void rejectsWhatTheAbiOrCommonSenseForbids() {
+        EngineSettings settings = EngineSettings.defaults();
+        assertThrows(IllegalArgumentException.class, () -> settings.withChunkPages(0));
+        assertThrows(IllegalArgumentException.class, () -> settings.withChunkPages(65536));
+        assertThrows(IllegalArgumentException.class, () -> settings.withTransactionAttempts(0));
+        assertThrows(IllegalArgumentException.class, () -> settings.withRetryBackoff(Duration.ofMillis(-1)));
+    }
+}

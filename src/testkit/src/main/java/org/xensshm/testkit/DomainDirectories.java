@@ -1,0 +1,38 @@
+package org.xensshm.testkit;
+
+import java.util.List;
+
+import org.xensshm.host.Store;
+import org.xensshm.host.XsPermission;
+
+/**
+ * The xenstore directory a toolstack gives every domain it creates, {@code /local/domain/<domid>},
+ * which the engine requires before it records anything for the domain; on any {@link Store}.
+ */
+public final class DomainDirectories {
+
+    private static final XsPermission DOM0_ONLY = new XsPermission(0, XsPermission.Access.NONE);
+
+    private DomainDirectories() {
+    }
+
+    /** Writes the directory as xl does: owned by dom0, readable by the guest itself (dom0's is dom0's alone). */
+    public static void write(Store store, int domid) {
+        String path = store.domainPath(domid);
+        store.inTransaction(8, tx -> {
+            tx.write(path, "");
+            tx.setPermissions(path, domid == 0 ? List.of(DOM0_ONLY)
+                    : List.of(DOM0_ONLY, new XsPermission(domid, XsPermission.Access.READ)));
+            return null;
+        });
+    }
+
+    /** Removes the directory, as a toolstack's teardown of the domain does. */
+    public static void remove(Store store, int domid) {
+        String path = store.domainPath(domid);
+        store.inTransaction(8, tx -> {
+            tx.remove(path);
+            return null;
+        });
+    }
+}
