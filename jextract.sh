@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Regenerates the FFM bindings in src/core/src/main/java/org/xensshm/ffi from headers/xen.h, selecting
-# exactly what headers/xen.jextract lists. Needs an installed jextract (built against libclang 14:
-# with 16 it fails on xenctrl.h) given as $JEXTRACT or found on PATH, and Debian's libxen-dev.
-# The generated files are committed; change them only by running this script.
+# exactly what headers/xen.jextract lists, for the platform the library runs on: arm64 (Xen shares
+# memory between domUs only there). headers/compile_flags.txt makes clang compile for
+# aarch64-linux-gnu with the arm64 C library headers, so arch-specific structs (the Arm domain
+# config inside xc_domaininfo_t and xen_domctl_createdomain) get Arm's layout; on x86_64, where the
+# tests run, the layouts the project touches agree field by field.
+# Needs an installed jextract (built against libclang 14: with 16 it fails on xenctrl.h) given as
+# $JEXTRACT or found on PATH, Debian's libxen-dev (the Xen headers, the same for every
+# architecture) and libc6-dev-arm64-cross. The generated files are committed; change them only by
+# running this script.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,16 +21,21 @@ Debian's libclang-14-dev (libclang 16 fails on xenctrl.h), outside this reposito
 MSG
     exit 2
 fi
-if [[ ! -f /usr/include/xenctrl.h || ! -f /usr/include/xenstore.h ]]; then
-    echo "jextract.sh: /usr/include/xenctrl.h or xenstore.h missing: apt-get install libxen-dev" >&2
+if [[ ! -f /usr/include/xenctrl.h || ! -f /usr/include/xenstore.h || ! -f /usr/include/xencall.h ]]; then
+    echo "jextract.sh: the Xen headers are missing from /usr/include: apt-get install libxen-dev" >&2
+    exit 2
+fi
+if [[ ! -d /usr/aarch64-linux-gnu/include ]]; then
+    echo "jextract.sh: the arm64 C library headers are missing: apt-get install libc6-dev-arm64-cross" >&2
     exit 2
 fi
 
-out=src/core/src/main/java
+out=$PWD/src/core/src/main/java
 pkg_dir=$out/org/xensshm/ffi
 # Keep the hand-written package-info; everything else in the package is jextract's.
 find "$pkg_dir" -name '*.java' ! -name package-info.java -delete 2>/dev/null || true
-"$jextract_bin" @headers/xen.jextract --output "$out" headers/xen.h
+# jextract reads compile_flags.txt from the directory it runs in.
+(cd headers && "$jextract_bin" @xen.jextract --output "$out" xen.h)
 
 # Mark every generated file as such, with how to regenerate it.
 for f in "$pkg_dir"/*.java; do

@@ -1,8 +1,12 @@
 /*
- * The one header jextract reads: the two Debian libxen-dev headers the project binds, plus
- * stdlib.h for free(), which releases the strings and arrays libxenstore hands back.
- * What gets generated from it is selected by headers/xen.jextract.
+ * The one header jextract reads: the Debian libxen-dev headers the project binds (libxenctrl,
+ * libxenstore, and libxencall for multicalls), plus stdlib.h for free(), which releases the
+ * strings and arrays libxenstore hands back, and sys/socket.h for shutdown(), which ends a
+ * xenstored connection whose request has passed its deadline. What gets generated from it is
+ * selected by headers/xen.jextract.
  */
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <xenctrl.h>
 #include <xenstore.h>
+#include <xencall.h>

@@ -17,8 +17,10 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 /**
  * {@snippet lang=c :
  * struct xen_arch_domainconfig {
- *     uint32_t emulation_flags;
- *     uint32_t misc_flags;
+ *     uint8_t gic_version;
+ *     uint16_t tee_type;
+ *     uint32_t nr_spis;
+ *     uint32_t clock_frequency;
  * }
  * }
  */
@@ -29,8 +31,11 @@ public class xen_arch_domainconfig {
     }
 
     private static final GroupLayout $LAYOUT = MemoryLayout.structLayout(
-        xen_h.C_INT.withName("emulation_flags"),
-        xen_h.C_INT.withName("misc_flags")
+        xen_h.C_CHAR.withName("gic_version"),
+        MemoryLayout.paddingLayout(1),
+        xen_h.C_SHORT.withName("tee_type"),
+        xen_h.C_INT.withName("nr_spis"),
+        xen_h.C_INT.withName("clock_frequency")
     ).withName("xen_arch_domainconfig");
 
     /**
@@ -40,92 +45,180 @@ public class xen_arch_domainconfig {
         return $LAYOUT;
     }
 
-    private static final OfInt emulation_flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("emulation_flags"));
+    private static final OfByte gic_version$LAYOUT = (OfByte)$LAYOUT.select(groupElement("gic_version"));
 
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * uint32_t emulation_flags
+     * uint8_t gic_version
      * }
      */
-    public static final OfInt emulation_flags$layout() {
-        return emulation_flags$LAYOUT;
+    public static final OfByte gic_version$layout() {
+        return gic_version$LAYOUT;
     }
 
-    private static final long emulation_flags$OFFSET = $LAYOUT.byteOffset(groupElement("emulation_flags"));
+    private static final long gic_version$OFFSET = $LAYOUT.byteOffset(groupElement("gic_version"));
 
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * uint32_t emulation_flags
+     * uint8_t gic_version
      * }
      */
-    public static final long emulation_flags$offset() {
-        return emulation_flags$OFFSET;
+    public static final long gic_version$offset() {
+        return gic_version$OFFSET;
     }
 
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * uint32_t emulation_flags
+     * uint8_t gic_version
      * }
      */
-    public static int emulation_flags(MemorySegment struct) {
-        return struct.get(emulation_flags$LAYOUT, emulation_flags$OFFSET);
+    public static byte gic_version(MemorySegment struct) {
+        return struct.get(gic_version$LAYOUT, gic_version$OFFSET);
     }
 
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * uint32_t emulation_flags
+     * uint8_t gic_version
      * }
      */
-    public static void emulation_flags(MemorySegment struct, int fieldValue) {
-        struct.set(emulation_flags$LAYOUT, emulation_flags$OFFSET, fieldValue);
+    public static void gic_version(MemorySegment struct, byte fieldValue) {
+        struct.set(gic_version$LAYOUT, gic_version$OFFSET, fieldValue);
     }
 
-    private static final OfInt misc_flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("misc_flags"));
+    private static final OfShort tee_type$LAYOUT = (OfShort)$LAYOUT.select(groupElement("tee_type"));
 
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * uint32_t misc_flags
+     * uint16_t tee_type
      * }
      */
-    public static final OfInt misc_flags$layout() {
-        return misc_flags$LAYOUT;
+    public static final OfShort tee_type$layout() {
+        return tee_type$LAYOUT;
     }
 
-    private static final long misc_flags$OFFSET = $LAYOUT.byteOffset(groupElement("misc_flags"));
+    private static final long tee_type$OFFSET = $LAYOUT.byteOffset(groupElement("tee_type"));
 
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * uint32_t misc_flags
+     * uint16_t tee_type
      * }
      */
-    public static final long misc_flags$offset() {
-        return misc_flags$OFFSET;
+    public static final long tee_type$offset() {
+        return tee_type$OFFSET;
     }
 
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * uint32_t misc_flags
+     * uint16_t tee_type
      * }
      */
-    public static int misc_flags(MemorySegment struct) {
-        return struct.get(misc_flags$LAYOUT, misc_flags$OFFSET);
+    public static short tee_type(MemorySegment struct) {
+        return struct.get(tee_type$LAYOUT, tee_type$OFFSET);
     }
 
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * uint32_t misc_flags
+     * uint16_t tee_type
      * }
      */
-    public static void misc_flags(MemorySegment struct, int fieldValue) {
-        struct.set(misc_flags$LAYOUT, misc_flags$OFFSET, fieldValue);
+    public static void tee_type(MemorySegment struct, short fieldValue) {
+        struct.set(tee_type$LAYOUT, tee_type$OFFSET, fieldValue);
+    }
+
+    private static final OfInt nr_spis$LAYOUT = (OfInt)$LAYOUT.select(groupElement("nr_spis"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * uint32_t nr_spis
+     * }
+     */
+    public static final OfInt nr_spis$layout() {
+        return nr_spis$LAYOUT;
+    }
+
+    private static final long nr_spis$OFFSET = $LAYOUT.byteOffset(groupElement("nr_spis"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * uint32_t nr_spis
+     * }
+     */
+    public static final long nr_spis$offset() {
+        return nr_spis$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * uint32_t nr_spis
+     * }
+     */
+    public static int nr_spis(MemorySegment struct) {
+        return struct.get(nr_spis$LAYOUT, nr_spis$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * uint32_t nr_spis
+     * }
+     */
+    public static void nr_spis(MemorySegment struct, int fieldValue) {
+        struct.set(nr_spis$LAYOUT, nr_spis$OFFSET, fieldValue);
+    }
+
+    private static final OfInt clock_frequency$LAYOUT = (OfInt)$LAYOUT.select(groupElement("clock_frequency"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * uint32_t clock_frequency
+     * }
+     */
+    public static final OfInt clock_frequency$layout() {
+        return clock_frequency$LAYOUT;
+    }
+
+    private static final long clock_frequency$OFFSET = $LAYOUT.byteOffset(groupElement("clock_frequency"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * uint32_t clock_frequency
+     * }
+     */
+    public static final long clock_frequency$offset() {
+        return clock_frequency$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * uint32_t clock_frequency
+     * }
+     */
+    public static int clock_frequency(MemorySegment struct) {
+        return struct.get(clock_frequency$LAYOUT, clock_frequency$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * uint32_t clock_frequency
+     * }
+     */
+    public static void clock_frequency(MemorySegment struct, int fieldValue) {
+        struct.set(clock_frequency$LAYOUT, clock_frequency$OFFSET, fieldValue);
     }
 
     /**

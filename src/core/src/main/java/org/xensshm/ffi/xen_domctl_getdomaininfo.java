@@ -62,7 +62,8 @@ public class xen_domctl_getdomaininfo {
         xen_h.C_INT.withName("cpupool"),
         xen_h.C_CHAR.withName("gpaddr_bits"),
         MemoryLayout.sequenceLayout(7, xen_h.C_CHAR).withName("pad2"),
-        xen_arch_domainconfig.layout().withName("arch_config")
+        xen_arch_domainconfig.layout().withName("arch_config"),
+        MemoryLayout.paddingLayout(4)
     ).withName("xen_domctl_getdomaininfo");
 
     /**

@@ -24,9 +24,46 @@ public class xen_h extends xen_h$shared {
 
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.libraryLookup("libxenctrl.so.4.17", LIBRARY_ARENA)
             .or(SymbolLookup.libraryLookup("libxenstore.so.4", LIBRARY_ARENA))
+            .or(SymbolLookup.libraryLookup("libxencall.so.1", LIBRARY_ARENA))
             .or(SymbolLookup.loaderLookup())
             .or(Linker.nativeLinker().defaultLookup());
 
+    private static final int XEN_DOMCTL_CONFIG_GIC_NATIVE = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define XEN_DOMCTL_CONFIG_GIC_NATIVE 0
+     * }
+     */
+    public static int XEN_DOMCTL_CONFIG_GIC_NATIVE() {
+        return XEN_DOMCTL_CONFIG_GIC_NATIVE;
+    }
+    private static final int XEN_DOMCTL_CONFIG_TEE_NONE = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define XEN_DOMCTL_CONFIG_TEE_NONE 0
+     * }
+     */
+    public static int XEN_DOMCTL_CONFIG_TEE_NONE() {
+        return XEN_DOMCTL_CONFIG_TEE_NONE;
+    }
+    private static final int __HYPERVISOR_memory_op = (int)12L;
+    /**
+     * {@snippet lang=c :
+     * #define __HYPERVISOR_memory_op 12
+     * }
+     */
+    public static int __HYPERVISOR_memory_op() {
+        return __HYPERVISOR_memory_op;
+    }
+    private static final int __HYPERVISOR_multicall = (int)13L;
+    /**
+     * {@snippet lang=c :
+     * #define __HYPERVISOR_multicall 13
+     * }
+     */
+    public static int __HYPERVISOR_multicall() {
+        return __HYPERVISOR_multicall;
+    }
     private static final int XENMAPSPACE_gmfn_foreign = (int)4L;
     /**
      * {@snippet lang=c :
@@ -35,6 +72,33 @@ public class xen_h extends xen_h$shared {
      */
     public static int XENMAPSPACE_gmfn_foreign() {
         return XENMAPSPACE_gmfn_foreign;
+    }
+    private static final int XENMEM_remove_from_physmap = (int)15L;
+    /**
+     * {@snippet lang=c :
+     * #define XENMEM_remove_from_physmap 15
+     * }
+     */
+    public static int XENMEM_remove_from_physmap() {
+        return XENMEM_remove_from_physmap;
+    }
+    private static final int XEN_DOMCTL_SHADOW_OP_GET_ALLOCATION = (int)30L;
+    /**
+     * {@snippet lang=c :
+     * #define XEN_DOMCTL_SHADOW_OP_GET_ALLOCATION 30
+     * }
+     */
+    public static int XEN_DOMCTL_SHADOW_OP_GET_ALLOCATION() {
+        return XEN_DOMCTL_SHADOW_OP_GET_ALLOCATION;
+    }
+    private static final int XEN_DOMCTL_SHADOW_OP_SET_ALLOCATION = (int)31L;
+    /**
+     * {@snippet lang=c :
+     * #define XEN_DOMCTL_SHADOW_OP_SET_ALLOCATION 31
+     * }
+     */
+    public static int XEN_DOMCTL_SHADOW_OP_SET_ALLOCATION() {
+        return XEN_DOMCTL_SHADOW_OP_SET_ALLOCATION;
     }
     private static final int XENVER_version = (int)0L;
     /**
@@ -45,6 +109,15 @@ public class xen_h extends xen_h$shared {
     public static int XENVER_version() {
         return XENVER_version;
     }
+    private static final int XENVER_extraversion = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define XENVER_extraversion 1
+     * }
+     */
+    public static int XENVER_extraversion() {
+        return XENVER_extraversion;
+    }
     private static final int XENVER_capabilities = (int)3L;
     /**
      * {@snippet lang=c :
@@ -53,6 +126,24 @@ public class xen_h extends xen_h$shared {
      */
     public static int XENVER_capabilities() {
         return XENVER_capabilities;
+    }
+    private static final int XENVER_changeset = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define XENVER_changeset 4
+     * }
+     */
+    public static int XENVER_changeset() {
+        return XENVER_changeset;
+    }
+    private static final int XENVER_build_id = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * #define XENVER_build_id 10
+     * }
+     */
+    public static int XENVER_build_id() {
+        return XENVER_build_id;
     }
     private static final int XC_PAGE_SHIFT = (int)12L;
     /**
@@ -167,15 +258,85 @@ public class xen_h extends xen_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int SHUT_RDWR = (int)2L;
     /**
      * {@snippet lang=c :
-     * typedef unsigned long xen_pfn_t
+     * enum <anonymous>.SHUT_RDWR = 2
+     * }
+     */
+    public static int SHUT_RDWR() {
+        return SHUT_RDWR;
+    }
+
+    private static class shutdown {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_INT,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("shutdown");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int shutdown(int __fd, int __how)
+     * }
+     */
+    public static FunctionDescriptor shutdown$descriptor() {
+        return shutdown.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int shutdown(int __fd, int __how)
+     * }
+     */
+    public static MethodHandle shutdown$handle() {
+        return shutdown.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int shutdown(int __fd, int __how)
+     * }
+     */
+    public static MemorySegment shutdown$address() {
+        return shutdown.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int shutdown(int __fd, int __how)
+     * }
+     */
+    public static int shutdown(int __fd, int __how) {
+        var mh$ = shutdown.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("shutdown", __fd, __how);
+            }
+            return (int)mh$.invokeExact(__fd, __how);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+    /**
+     * {@snippet lang=c :
+     * typedef uint64_t xen_pfn_t
      * }
      */
     public static final OfLong xen_pfn_t = xen_h.C_LONG;
     /**
      * {@snippet lang=c :
-     * typedef unsigned long xen_ulong_t
+     * typedef uint64_t xen_ulong_t
      * }
      */
     public static final OfLong xen_ulong_t = xen_h.C_LONG;
@@ -185,6 +346,42 @@ public class xen_h extends xen_h$shared {
      * }
      */
     public static final OfShort domid_t = xen_h.C_SHORT;
+    private static final int XENMEM_access_n = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.XENMEM_access_n = 0
+     * }
+     */
+    public static int XENMEM_access_n() {
+        return XENMEM_access_n;
+    }
+    private static final int XENMEM_access_r = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.XENMEM_access_r = 1
+     * }
+     */
+    public static int XENMEM_access_r() {
+        return XENMEM_access_r;
+    }
+    private static final int XENMEM_access_rw = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.XENMEM_access_rw = 3
+     * }
+     */
+    public static int XENMEM_access_rw() {
+        return XENMEM_access_rw;
+    }
+    private static final int XENMEM_access_rwx = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.XENMEM_access_rwx = 7
+     * }
+     */
+    public static int XENMEM_access_rwx() {
+        return XENMEM_access_rwx;
+    }
 
     private static class xc_interface_open {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -308,6 +505,190 @@ public class xen_h extends xen_h$shared {
         }
     }
 
+    private static class xc_domain_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_POINTER,
+            xen_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_create(xc_interface *xch, uint32_t *pdomid, struct xen_domctl_createdomain *config)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_create$descriptor() {
+        return xc_domain_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_create(xc_interface *xch, uint32_t *pdomid, struct xen_domctl_createdomain *config)
+     * }
+     */
+    public static MethodHandle xc_domain_create$handle() {
+        return xc_domain_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_create(xc_interface *xch, uint32_t *pdomid, struct xen_domctl_createdomain *config)
+     * }
+     */
+    public static MemorySegment xc_domain_create$address() {
+        return xc_domain_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_create(xc_interface *xch, uint32_t *pdomid, struct xen_domctl_createdomain *config)
+     * }
+     */
+    public static int xc_domain_create(MemorySegment xch, MemorySegment pdomid, MemorySegment config) {
+        var mh$ = xc_domain_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_create", xch, pdomid, config);
+            }
+            return (int)mh$.invokeExact(xch, pdomid, config);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_domain_pause {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_pause");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_pause(xc_interface *xch, uint32_t domid)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_pause$descriptor() {
+        return xc_domain_pause.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_pause(xc_interface *xch, uint32_t domid)
+     * }
+     */
+    public static MethodHandle xc_domain_pause$handle() {
+        return xc_domain_pause.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_pause(xc_interface *xch, uint32_t domid)
+     * }
+     */
+    public static MemorySegment xc_domain_pause$address() {
+        return xc_domain_pause.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_pause(xc_interface *xch, uint32_t domid)
+     * }
+     */
+    public static int xc_domain_pause(MemorySegment xch, int domid) {
+        var mh$ = xc_domain_pause.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_pause", xch, domid);
+            }
+            return (int)mh$.invokeExact(xch, domid);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_domain_destroy {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_destroy");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_destroy(xc_interface *xch, uint32_t domid)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_destroy$descriptor() {
+        return xc_domain_destroy.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_destroy(xc_interface *xch, uint32_t domid)
+     * }
+     */
+    public static MethodHandle xc_domain_destroy$handle() {
+        return xc_domain_destroy.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_destroy(xc_interface *xch, uint32_t domid)
+     * }
+     */
+    public static MemorySegment xc_domain_destroy$address() {
+        return xc_domain_destroy.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_destroy(xc_interface *xch, uint32_t domid)
+     * }
+     */
+    public static int xc_domain_destroy(MemorySegment xch, int domid) {
+        var mh$ = xc_domain_destroy.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_destroy", xch, domid);
+            }
+            return (int)mh$.invokeExact(xch, domid);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class xc_domain_getinfolist {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             xen_h.C_INT,
@@ -364,6 +745,194 @@ public class xen_h extends xen_h$shared {
                 traceDowncall("xc_domain_getinfolist", xch, first_domain, max_domains, info);
             }
             return (int)mh$.invokeExact(xch, first_domain, max_domains, info);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_shadow_control {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_INT,
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_shadow_control");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_shadow_control(xc_interface *xch, uint32_t domid, unsigned int sop, unsigned int *mb, unsigned int mode)
+     * }
+     */
+    public static FunctionDescriptor xc_shadow_control$descriptor() {
+        return xc_shadow_control.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_shadow_control(xc_interface *xch, uint32_t domid, unsigned int sop, unsigned int *mb, unsigned int mode)
+     * }
+     */
+    public static MethodHandle xc_shadow_control$handle() {
+        return xc_shadow_control.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_shadow_control(xc_interface *xch, uint32_t domid, unsigned int sop, unsigned int *mb, unsigned int mode)
+     * }
+     */
+    public static MemorySegment xc_shadow_control$address() {
+        return xc_shadow_control.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_shadow_control(xc_interface *xch, uint32_t domid, unsigned int sop, unsigned int *mb, unsigned int mode)
+     * }
+     */
+    public static int xc_shadow_control(MemorySegment xch, int domid, int sop, MemorySegment mb, int mode) {
+        var mh$ = xc_shadow_control.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_shadow_control", xch, domid, sop, mb, mode);
+            }
+            return (int)mh$.invokeExact(xch, domid, sop, mb, mode);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_domain_set_access_required {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_INT,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_set_access_required");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_set_access_required(xc_interface *xch, uint32_t domid, unsigned int required)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_set_access_required$descriptor() {
+        return xc_domain_set_access_required.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_set_access_required(xc_interface *xch, uint32_t domid, unsigned int required)
+     * }
+     */
+    public static MethodHandle xc_domain_set_access_required$handle() {
+        return xc_domain_set_access_required.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_set_access_required(xc_interface *xch, uint32_t domid, unsigned int required)
+     * }
+     */
+    public static MemorySegment xc_domain_set_access_required$address() {
+        return xc_domain_set_access_required.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_set_access_required(xc_interface *xch, uint32_t domid, unsigned int required)
+     * }
+     */
+    public static int xc_domain_set_access_required(MemorySegment xch, int domid, int required) {
+        var mh$ = xc_domain_set_access_required.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_set_access_required", xch, domid, required);
+            }
+            return (int)mh$.invokeExact(xch, domid, required);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_domain_setmaxmem {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_INT,
+            xen_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_setmaxmem");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_setmaxmem(xc_interface *xch, uint32_t domid, uint64_t max_memkb)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_setmaxmem$descriptor() {
+        return xc_domain_setmaxmem.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_setmaxmem(xc_interface *xch, uint32_t domid, uint64_t max_memkb)
+     * }
+     */
+    public static MethodHandle xc_domain_setmaxmem$handle() {
+        return xc_domain_setmaxmem.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_setmaxmem(xc_interface *xch, uint32_t domid, uint64_t max_memkb)
+     * }
+     */
+    public static MemorySegment xc_domain_setmaxmem$address() {
+        return xc_domain_setmaxmem.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_setmaxmem(xc_interface *xch, uint32_t domid, uint64_t max_memkb)
+     * }
+     */
+    public static int xc_domain_setmaxmem(MemorySegment xch, int domid, long max_memkb) {
+        var mh$ = xc_domain_setmaxmem.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_setmaxmem", xch, domid, max_memkb);
+            }
+            return (int)mh$.invokeExact(xch, domid, max_memkb);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -500,6 +1069,71 @@ public class xen_h extends xen_h$shared {
         }
     }
 
+    private static class xc_domain_populate_physmap_exact {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_INT,
+            xen_h.C_LONG,
+            xen_h.C_INT,
+            xen_h.C_INT,
+            xen_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_populate_physmap_exact");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_populate_physmap_exact(xc_interface *xch, uint32_t domid, unsigned long nr_extents, unsigned int extent_order, unsigned int mem_flags, xen_pfn_t *extent_start)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_populate_physmap_exact$descriptor() {
+        return xc_domain_populate_physmap_exact.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_populate_physmap_exact(xc_interface *xch, uint32_t domid, unsigned long nr_extents, unsigned int extent_order, unsigned int mem_flags, xen_pfn_t *extent_start)
+     * }
+     */
+    public static MethodHandle xc_domain_populate_physmap_exact$handle() {
+        return xc_domain_populate_physmap_exact.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_populate_physmap_exact(xc_interface *xch, uint32_t domid, unsigned long nr_extents, unsigned int extent_order, unsigned int mem_flags, xen_pfn_t *extent_start)
+     * }
+     */
+    public static MemorySegment xc_domain_populate_physmap_exact$address() {
+        return xc_domain_populate_physmap_exact.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_populate_physmap_exact(xc_interface *xch, uint32_t domid, unsigned long nr_extents, unsigned int extent_order, unsigned int mem_flags, xen_pfn_t *extent_start)
+     * }
+     */
+    public static int xc_domain_populate_physmap_exact(MemorySegment xch, int domid, long nr_extents, int extent_order, int mem_flags, MemorySegment extent_start) {
+        var mh$ = xc_domain_populate_physmap_exact.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_populate_physmap_exact", xch, domid, nr_extents, extent_order, mem_flags, extent_start);
+            }
+            return (int)mh$.invokeExact(xch, domid, nr_extents, extent_order, mem_flags, extent_start);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class xc_version {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             xen_h.C_INT,
@@ -555,6 +1189,195 @@ public class xen_h extends xen_h$shared {
                 traceDowncall("xc_version", xch, cmd, arg);
             }
             return (int)mh$.invokeExact(xch, cmd, arg);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_domain_set_target {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_INT,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_set_target");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_set_target(xc_interface *xch, uint32_t domid, uint32_t target)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_set_target$descriptor() {
+        return xc_domain_set_target.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_set_target(xc_interface *xch, uint32_t domid, uint32_t target)
+     * }
+     */
+    public static MethodHandle xc_domain_set_target$handle() {
+        return xc_domain_set_target.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_set_target(xc_interface *xch, uint32_t domid, uint32_t target)
+     * }
+     */
+    public static MemorySegment xc_domain_set_target$address() {
+        return xc_domain_set_target.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_set_target(xc_interface *xch, uint32_t domid, uint32_t target)
+     * }
+     */
+    public static int xc_domain_set_target(MemorySegment xch, int domid, int target) {
+        var mh$ = xc_domain_set_target.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_set_target", xch, domid, target);
+            }
+            return (int)mh$.invokeExact(xch, domid, target);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_set_mem_access {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_INT,
+            xen_h.C_INT,
+            xen_h.C_LONG,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_set_mem_access");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_set_mem_access(xc_interface *xch, uint32_t domain_id, xenmem_access_t access, uint64_t first_pfn, uint32_t nr)
+     * }
+     */
+    public static FunctionDescriptor xc_set_mem_access$descriptor() {
+        return xc_set_mem_access.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_set_mem_access(xc_interface *xch, uint32_t domain_id, xenmem_access_t access, uint64_t first_pfn, uint32_t nr)
+     * }
+     */
+    public static MethodHandle xc_set_mem_access$handle() {
+        return xc_set_mem_access.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_set_mem_access(xc_interface *xch, uint32_t domain_id, xenmem_access_t access, uint64_t first_pfn, uint32_t nr)
+     * }
+     */
+    public static MemorySegment xc_set_mem_access$address() {
+        return xc_set_mem_access.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_set_mem_access(xc_interface *xch, uint32_t domain_id, xenmem_access_t access, uint64_t first_pfn, uint32_t nr)
+     * }
+     */
+    public static int xc_set_mem_access(MemorySegment xch, int domain_id, int access, long first_pfn, int nr) {
+        var mh$ = xc_set_mem_access.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_set_mem_access", xch, domain_id, access, first_pfn, nr);
+            }
+            return (int)mh$.invokeExact(xch, domain_id, access, first_pfn, nr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_get_mem_access {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_INT,
+            xen_h.C_LONG,
+            xen_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_get_mem_access");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_get_mem_access(xc_interface *xch, uint32_t domain_id, uint64_t pfn, xenmem_access_t *access)
+     * }
+     */
+    public static FunctionDescriptor xc_get_mem_access$descriptor() {
+        return xc_get_mem_access.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_get_mem_access(xc_interface *xch, uint32_t domain_id, uint64_t pfn, xenmem_access_t *access)
+     * }
+     */
+    public static MethodHandle xc_get_mem_access$handle() {
+        return xc_get_mem_access.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_get_mem_access(xc_interface *xch, uint32_t domain_id, uint64_t pfn, xenmem_access_t *access)
+     * }
+     */
+    public static MemorySegment xc_get_mem_access$address() {
+        return xc_get_mem_access.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_get_mem_access(xc_interface *xch, uint32_t domain_id, uint64_t pfn, xenmem_access_t *access)
+     * }
+     */
+    public static int xc_get_mem_access(MemorySegment xch, int domain_id, long pfn, MemorySegment access) {
+        var mh$ = xc_get_mem_access.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_get_mem_access", xch, domain_id, pfn, access);
+            }
+            return (int)mh$.invokeExact(xch, domain_id, pfn, access);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -1573,6 +2396,311 @@ public class xen_h extends xen_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class xencall_open {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_POINTER,
+            xen_h.C_POINTER,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xencall_open");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * xencall_handle *xencall_open(struct xentoollog_logger *logger, unsigned int open_flags)
+     * }
+     */
+    public static FunctionDescriptor xencall_open$descriptor() {
+        return xencall_open.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * xencall_handle *xencall_open(struct xentoollog_logger *logger, unsigned int open_flags)
+     * }
+     */
+    public static MethodHandle xencall_open$handle() {
+        return xencall_open.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * xencall_handle *xencall_open(struct xentoollog_logger *logger, unsigned int open_flags)
+     * }
+     */
+    public static MemorySegment xencall_open$address() {
+        return xencall_open.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * xencall_handle *xencall_open(struct xentoollog_logger *logger, unsigned int open_flags)
+     * }
+     */
+    public static MemorySegment xencall_open(MemorySegment logger, int open_flags) {
+        var mh$ = xencall_open.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xencall_open", logger, open_flags);
+            }
+            return (MemorySegment)mh$.invokeExact(logger, open_flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xencall_close {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xencall_close");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xencall_close(xencall_handle *xcall)
+     * }
+     */
+    public static FunctionDescriptor xencall_close$descriptor() {
+        return xencall_close.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xencall_close(xencall_handle *xcall)
+     * }
+     */
+    public static MethodHandle xencall_close$handle() {
+        return xencall_close.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xencall_close(xencall_handle *xcall)
+     * }
+     */
+    public static MemorySegment xencall_close$address() {
+        return xencall_close.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xencall_close(xencall_handle *xcall)
+     * }
+     */
+    public static int xencall_close(MemorySegment xcall) {
+        var mh$ = xencall_close.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xencall_close", xcall);
+            }
+            return (int)mh$.invokeExact(xcall);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xencall2 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_INT,
+            xen_h.C_LONG,
+            xen_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xencall2");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xencall2(xencall_handle *xcall, unsigned int op, uint64_t arg1, uint64_t arg2)
+     * }
+     */
+    public static FunctionDescriptor xencall2$descriptor() {
+        return xencall2.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xencall2(xencall_handle *xcall, unsigned int op, uint64_t arg1, uint64_t arg2)
+     * }
+     */
+    public static MethodHandle xencall2$handle() {
+        return xencall2.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xencall2(xencall_handle *xcall, unsigned int op, uint64_t arg1, uint64_t arg2)
+     * }
+     */
+    public static MemorySegment xencall2$address() {
+        return xencall2.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xencall2(xencall_handle *xcall, unsigned int op, uint64_t arg1, uint64_t arg2)
+     * }
+     */
+    public static int xencall2(MemorySegment xcall, int op, long arg1, long arg2) {
+        var mh$ = xencall2.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xencall2", xcall, op, arg1, arg2);
+            }
+            return (int)mh$.invokeExact(xcall, op, arg1, arg2);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xencall_alloc_buffer {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_POINTER,
+            xen_h.C_POINTER,
+            xen_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xencall_alloc_buffer");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void *xencall_alloc_buffer(xencall_handle *xcall, size_t size)
+     * }
+     */
+    public static FunctionDescriptor xencall_alloc_buffer$descriptor() {
+        return xencall_alloc_buffer.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void *xencall_alloc_buffer(xencall_handle *xcall, size_t size)
+     * }
+     */
+    public static MethodHandle xencall_alloc_buffer$handle() {
+        return xencall_alloc_buffer.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void *xencall_alloc_buffer(xencall_handle *xcall, size_t size)
+     * }
+     */
+    public static MemorySegment xencall_alloc_buffer$address() {
+        return xencall_alloc_buffer.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void *xencall_alloc_buffer(xencall_handle *xcall, size_t size)
+     * }
+     */
+    public static MemorySegment xencall_alloc_buffer(MemorySegment xcall, long size) {
+        var mh$ = xencall_alloc_buffer.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xencall_alloc_buffer", xcall, size);
+            }
+            return (MemorySegment)mh$.invokeExact(xcall, size);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xencall_free_buffer {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            xen_h.C_POINTER,
+            xen_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xencall_free_buffer");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void xencall_free_buffer(xencall_handle *xcall, void *p)
+     * }
+     */
+    public static FunctionDescriptor xencall_free_buffer$descriptor() {
+        return xencall_free_buffer.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void xencall_free_buffer(xencall_handle *xcall, void *p)
+     * }
+     */
+    public static MethodHandle xencall_free_buffer$handle() {
+        return xencall_free_buffer.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void xencall_free_buffer(xencall_handle *xcall, void *p)
+     * }
+     */
+    public static MemorySegment xencall_free_buffer$address() {
+        return xencall_free_buffer.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void xencall_free_buffer(xencall_handle *xcall, void *p)
+     * }
+     */
+    public static void xencall_free_buffer(MemorySegment xcall, MemorySegment p) {
+        var mh$ = xencall_free_buffer.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xencall_free_buffer", xcall, p);
+            }
+            mh$.invokeExact(xcall, p);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int DOMID_FIRST_RESERVED = (int)32752L;
     /**
      * {@snippet lang=c :
@@ -1581,6 +2709,24 @@ public class xen_h extends xen_h$shared {
      */
     public static int DOMID_FIRST_RESERVED() {
         return DOMID_FIRST_RESERVED;
+    }
+    private static final int XEN_DOMCTL_CDF_hvm = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define XEN_DOMCTL_CDF_hvm 1
+     * }
+     */
+    public static int XEN_DOMCTL_CDF_hvm() {
+        return XEN_DOMCTL_CDF_hvm;
+    }
+    private static final int XEN_DOMCTL_CDF_hap = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define XEN_DOMCTL_CDF_hap 2
+     * }
+     */
+    public static int XEN_DOMCTL_CDF_hap() {
+        return XEN_DOMCTL_CDF_hap;
     }
     private static final int XEN_DOMINF_dying = (int)1L;
     /**
@@ -1599,6 +2745,15 @@ public class xen_h extends xen_h$shared {
      */
     public static int XEN_DOMINF_shutdown() {
         return XEN_DOMINF_shutdown;
+    }
+    private static final int XEN_DOMINF_paused = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define XEN_DOMINF_paused 8
+     * }
+     */
+    public static int XEN_DOMINF_paused() {
+        return XEN_DOMINF_paused;
     }
     private static final long XS_OPEN_SOCKETONLY = 2L;
     /**
