@@ -17,6 +17,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +32,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #ifndef __XEN_TOOLS__
@@ -41,6 +44,7 @@
 #include <xen/features.h>
 #include <xen/domctl.h>
 #include <xen/sysctl.h>
+#include <xen/sched.h>
 #include <xen/sys/privcmd.h>
 
 #include "xensim.h"
@@ -51,7 +55,7 @@
 #define XS_PAGE_SHIFT      12
 #define XS_PAGE            4096ULL
 #define XS_MAGIC           0x3130204d49534e58ULL   /* "XNSIM 01" */
-#define XS_LAYOUT          3
+#define XS_LAYOUT          4
 #define XS_MAX_DOMS        64
 #define XS_MAX_GFN_FAULTS  64
 #define XS_DEFAULT_FRAMES  (1ULL << 22)            /* 16 GiB of guest RAM   */
@@ -62,6 +66,10 @@
 #define XS_NODE_ENTRIES    (1u << XS_RADIX_BITS)
 #define XS_LEAF_FOREIGN    (1ULL << 63)
 #define XS_LEAF_MFN_MASK   (XS_LEAF_FOREIGN - 1)
+/* Radix levels whose nodes stand for Xen's L2 and L3 tables, which Arm
+ * takes from the domain's p2m pool (the root, with a 40-bit IPA two
+ * concatenated level-1 pages, is allocated separately). */
+#define XS_POOL_LEVEL      2
 
 /* Not in the installed public headers. */
 #define XS_MEMOP_EXTENT_SHIFT 6
@@ -71,11 +79,30 @@
 
 #define XS_XEN_MAJOR 4
 #define XS_XEN_MINOR 17
-#define XS_EXTRAVERSION ".7-xensim"
 #define XS_CAPABILITIES "xen-3.0-aarch64 xen-3.0-armv7l "
+#define XS_BUILD_ID_LEN 20
 
-#define FR_ALLOC      1u   /* frame is in use                                */
-#define FR_OWNER_DEAD 2u   /* its owner was destroyed; kept for foreign maps */
+/* Arm 4.17 limits used by XEN_DOMCTL_createdomain. */
+#define XS_ARM_MAX_VIRT_CPUS   128     /* arm64 MAX_VIRT_CPUS             */
+#define XS_ARM_GIC_NATIVE      0       /* XEN_DOMCTL_CONFIG_GIC_*         */
+#define XS_ARM_GIC_V2          1
+#define XS_ARM_GIC_V3          2
+#define XS_ARM_TEE_NONE        0
+#define XS_ARM_MAX_SPIS        (1020 - 32)
+#define XS_OPT_MAX_GRANT_FRAMES    64  /* opt_max_grant_frames default    */
+#define XS_OPT_MAX_MAPTRACK_FRAMES 1024
+#define XS_GNTTAB_MAX_VERSION  1       /* Arm GNTTAB_MAX_VERSION          */
+#define XS_P2M_POOL_INITIAL    16      /* p2m_init(): 16 pages             */
+#define XS_MAX_ORDER_CTLDOM    12      /* max_order() of the control domain */
+#define XS_MAX_PAUSE_COUNT     255
+
+/* Assertions a debug Xen of the series tree hits when a reference is dropped
+ * on a page that is already free (see XENSIM.md, "Page references"). */
+#define XS_PANIC_GET "Assertion 'fdom != NULL' failed at arch/arm/p2m.c:622"
+#define XS_PANIC_PUT "Assertion '(y & PGC_count_mask) >= nr' failed at arch/arm/mm.c:1513"
+
+#define FR_STORED     1u   /* the frame's storage is in use                  */
+#define FR_ALLOCATED  2u   /* allocation reference held (PGC_allocated)      */
 
 /* ------------------------------------------------------------------------ */
 /* Shared state layout (all references are offsets or indices)              */
@@ -83,12 +110,20 @@
 struct xs_dom {
     uint32_t used;
     uint16_t domid;
-    uint16_t target;         /* DOMID_INVALID if none */
+    uint16_t target;         /* DOMID_INVALID if none; holds the target alive */
+    uint8_t  dying;          /* destroyed: listed until released             */
+    uint8_t  shutdown;       /* XEN_DOMINF_shutdown (code: poweroff)         */
+    uint8_t  pool_fixed;     /* p2m pool limited to pool_total               */
+    uint8_t  vcpus;          /* online vcpus reported by getdomaininfo       */
+    int32_t  pause_count;    /* controller_pause_count                       */
     uint64_t root;           /* p2m root node index + 1; 0 = empty */
-    uint64_t tot_pages;      /* pages allocated to (owned by) the domain */
+    uint64_t tot_pages;      /* pages owned with a reference count > 0 */
     uint64_t max_pages;
     uint64_t p2m_count;      /* mapped gfns (own + foreign) */
     uint64_t foreign_count;  /* mapped gfns that are foreign */
+    uint64_t pool_total;     /* p2m pool pages (when pool_fixed) */
+    uint64_t pool_used;      /* pool pages holding L2/L3 tables */
+    uint8_t  handle[16];
 };
 
 struct xs_gfn_fault {
@@ -100,10 +135,11 @@ struct xs_gfn_fault {
 };
 
 struct xs_frame {
-    uint32_t refs;           /* p2m references + 1 while the owner lives;
-                                when free: next free mfn + 1 */
+    uint32_t refs;           /* Xen's reference count (count_info)          */
+    uint32_t maps;           /* p2m entries of any domain pointing here     */
     uint16_t owner;
-    uint16_t flags;
+    uint16_t flags;          /* FR_*                                         */
+    uint32_t next;           /* free list: next free mfn + 1                 */
 };
 
 struct xs_hdr {
@@ -126,7 +162,9 @@ struct xs_hdr {
 
     uint64_t frame_hwm;      /* frames [0, hwm) have been handed out once */
     uint64_t frame_free;     /* free list head: mfn + 1, 0 = empty */
-    uint64_t frames_in_use;
+    uint64_t frames_in_use;  /* frames with a reference count > 0 */
+    uint64_t frames_stored;  /* frames whose storage is in use */
+    uint64_t pool_pages;     /* pages in fixed p2m pools (taken from the host) */
     uint64_t node_hwm;
     uint64_t node_free;      /* free list head: node + 1 */
 
@@ -134,6 +172,11 @@ struct xs_hdr {
     uint64_t fail_at[XENSIM_OP_COUNT];   /* 0 = no pending fault */
     int32_t  fail_err[XENSIM_OP_COUNT];
     uint64_t replaced;
+
+    uint64_t handle_counter; /* never reset: handles differ across resets too */
+    uint32_t domid_rover;    /* XEN_DOMCTL_createdomain's rover */
+    int32_t  panicked;
+    char     panic_msg[256];
 
     struct xs_gfn_fault gfn_faults[XS_MAX_GFN_FAULTS];
     struct xs_dom doms[XS_MAX_DOMS];
@@ -417,18 +460,23 @@ static void reset_locked(void)
     punch(H->off_frames, round_up(H->frame_hwm * sizeof(struct xs_frame), XS_PAGE));
     H->strict_occupied = 0;
     H->n_gfn_faults = 0;
-    H->frame_hwm = H->frame_free = H->frames_in_use = 0;
+    H->frame_hwm = H->frame_free = H->frames_in_use = H->frames_stored = 0;
+    H->pool_pages = 0;
     H->node_hwm = H->node_free = 0;
     memset(H->op_count, 0, sizeof(H->op_count));
     memset(H->fail_at, 0, sizeof(H->fail_at));
     memset(H->fail_err, 0, sizeof(H->fail_err));
     H->replaced = 0;
+    H->domid_rover = 0;
+    H->panicked = 0;
+    memset(H->panic_msg, 0, sizeof(H->panic_msg));
     memset(H->gfn_faults, 0, sizeof(H->gfn_faults));
     memset(H->doms, 0, sizeof(H->doms));
     H->doms[0].used = 1;
     H->doms[0].domid = 0;
     H->doms[0].target = DOMID_INVALID;
     H->doms[0].max_pages = XS_DEFAULT_MAXPG;
+    H->doms[0].vcpus = 1;
 }
 
 static int env_personality(void)
@@ -438,9 +486,12 @@ static int env_personality(void)
         return -1;
     if (strcmp(p, "stock") == 0 || strcmp(p, "0") == 0)
         return XENSIM_STOCK;
-    if (strcmp(p, "patched") == 0 || strcmp(p, "1") == 0)
-        return XENSIM_PATCHED;
-    fprintf(stderr, "xensim: ignoring XENSIM_PERSONALITY=%s (want stock|patched)\n", p);
+    if (strcmp(p, "series") == 0 || strcmp(p, "1") == 0)
+        return XENSIM_SERIES;
+    /* "patched" is the old name of the behaviour that series-fixed has. */
+    if (strcmp(p, "series-fixed") == 0 || strcmp(p, "2") == 0 || strcmp(p, "patched") == 0)
+        return XENSIM_SERIES_FIXED;
+    fprintf(stderr, "xensim: ignoring XENSIM_PERSONALITY=%s (want stock|series|series-fixed)\n", p);
     return -1;
 }
 
@@ -453,7 +504,7 @@ static int init_fresh(struct xs_hdr *h)
     H = h;
     BASE = (char *)h;
     h->layout = XS_LAYOUT;
-    h->personality = pers < 0 ? XENSIM_PATCHED : pers;
+    h->personality = pers < 0 ? XENSIM_SERIES_FIXED : pers;
     h->ipa_bits = XS_DEFAULT_IPA;
     if (pthread_mutexattr_init(&a) ||
         pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) ||
@@ -585,8 +636,13 @@ static int lock_state(void)
     return r ? -EIO : 0;
 }
 
+static void reap_domains(void);
+static void acc_flush_global(void);
+
 static void unlock_state(void)
 {
+    reap_domains();
+    acc_flush_global();
     pthread_mutex_unlock(&H->lock);
 }
 
@@ -594,6 +650,68 @@ static int enter(void)
 {
     int rc = xs_attach();
     return rc ? rc : lock_state();
+}
+
+/* ------------------------------------------------------------------------ */
+/* Guest memory                                                              */
+
+/* Hypercall arguments are pointers into the calling process (the buffers of
+ * /dev/xen/hypercall).  Xen copies them with copy_from_guest and answers
+ * -EFAULT for an address that is not mapped; process_vm_readv on the own
+ * process does the same without a SIGSEGV.  If that system call is not
+ * allowed (seccomp), fall back to a plain copy that only refuses the first
+ * page. */
+static int guest_copy(void *local, uint64_t remote, size_t len, int write)
+{
+    if (!len)
+        return 0;
+    if (remote < XS_PAGE || remote + len < remote)
+        return -EFAULT;
+    struct iovec l = { local, len };
+    struct iovec r = { (void *)(uintptr_t)remote, len };
+    int saved = errno;
+    ssize_t n = write ? process_vm_writev(getpid(), &l, 1, &r, 1, 0)
+                      : process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+    int e = errno;
+    errno = saved;
+    if (n == (ssize_t)len)
+        return 0;
+    if (n < 0 && (e == ENOSYS || e == EPERM)) {
+        if (write)
+            memcpy((void *)(uintptr_t)remote, local, len);
+        else
+            memcpy(local, (const void *)(uintptr_t)remote, len);
+        return 0;
+    }
+    return -EFAULT;
+}
+
+static int guest_read(void *dst, uint64_t src, size_t len)
+{
+    return guest_copy(dst, src, len, 0);
+}
+
+static int guest_write(uint64_t dst, const void *src, size_t len)
+{
+    return guest_copy((void *)src, dst, len, 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Panic                                                                     */
+
+static void xs_panic(const char *assertion, const char *fmt, ...)
+{
+    if (H->panicked)
+        return;
+    char ctx[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx, sizeof(ctx), fmt, ap);
+    va_end(ap);
+    H->panicked = 1;
+    snprintf(H->panic_msg, sizeof(H->panic_msg), "%s (%s)", assertion, ctx);
+    fprintf(stderr, "xensim: (XEN) %s\nxensim: (XEN) Panic on CPU 0: the simulated "
+                    "hypervisor is dead; every hypercall now fails with EIO\n", H->panic_msg);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -625,6 +743,60 @@ static struct xs_dom *dom_next(uint32_t min)
     return best;
 }
 
+static struct xs_dom *dom_free_slot(void)
+{
+    for (int i = 0; i < XS_MAX_DOMS; i++)
+        if (!H->doms[i].used)
+            return &H->doms[i];
+    return NULL;
+}
+
+/* A fresh toolstack-like handle: "xsim", a counter that is never reset,
+ * the domid. */
+static void fresh_handle(struct xs_dom *d)
+{
+    uint64_t n = ++H->handle_counter;
+    memcpy(d->handle, "xsim", 4);
+    for (int i = 0; i < 8; i++)
+        d->handle[4 + i] = (uint8_t)(n >> (56 - 8 * i));
+    d->handle[12] = (uint8_t)(d->domid >> 8);
+    d->handle[13] = (uint8_t)d->domid;
+    d->handle[14] = (uint8_t)(0x5a ^ n);
+    d->handle[15] = (uint8_t)(0xa5 ^ (n >> 8));
+}
+
+static struct xs_dom *dom_init(struct xs_dom *d, uint32_t domid)
+{
+    memset(d, 0, sizeof(*d));
+    d->used = 1;
+    d->domid = (uint16_t)domid;
+    d->target = DOMID_INVALID;
+    return d;
+}
+
+/* A dying domain goes once it owns no page any more and no other domain
+ * holds it as its target (complete_domain_destroy drops that reference only
+ * when the holder itself goes).  Runs before every unlock. */
+static void reap_domains(void)
+{
+    int changed = 1;
+    while (changed) {
+        changed = 0;
+        for (int i = 0; i < XS_MAX_DOMS; i++) {
+            struct xs_dom *d = &H->doms[i];
+            if (!d->used || !d->dying || d->tot_pages)
+                continue;
+            int held = 0;
+            for (int j = 0; j < XS_MAX_DOMS && !held; j++)
+                held = j != i && H->doms[j].used && H->doms[j].target == d->domid;
+            if (!held) {
+                memset(d, 0, sizeof(*d));
+                changed = 1;
+            }
+        }
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Frames                                                                    */
 
@@ -632,11 +804,18 @@ struct punch_acc {
     uint64_t start, n;
 };
 
+static struct punch_acc g_acc;   /* used only with the state lock held */
+
 static void acc_flush(struct punch_acc *a)
 {
     if (a->n)
         punch(H->off_data + a->start * XS_PAGE, a->n * XS_PAGE);
     a->n = 0;
+}
+
+static void acc_flush_global(void)
+{
+    acc_flush(&g_acc);
 }
 
 static void acc_add(struct punch_acc *a, uint64_t mfn)
@@ -650,45 +829,82 @@ static void acc_add(struct punch_acc *a, uint64_t mfn)
     a->n = 1;
 }
 
-static int64_t frame_alloc(uint16_t owner)
+static uint64_t host_free_frames(void)
+{
+    uint64_t used = H->frames_stored + H->pool_pages;
+    return used >= H->max_frames ? 0 : H->max_frames - used;
+}
+
+/* alloc_domheap_page(d): one page with its allocation reference. */
+static int64_t frame_alloc(struct xs_dom *d)
 {
     uint64_t mfn;
+    if (!host_free_frames())
+        return -ENOMEM;
     if (H->frame_free) {
         mfn = H->frame_free - 1;
-        H->frame_free = FR(mfn)->refs;
+        H->frame_free = FR(mfn)->next;
     } else if (H->frame_hwm < H->max_frames) {
         mfn = H->frame_hwm++;
     } else {
         return -ENOMEM;
     }
     struct xs_frame *f = FR(mfn);
-    f->refs = 1;                 /* allocation reference */
-    f->owner = owner;
-    f->flags = FR_ALLOC;
+    f->refs = 1;
+    f->maps = 0;
+    f->owner = d->domid;
+    f->flags = FR_STORED | FR_ALLOCATED;
+    f->next = 0;
+    H->frames_stored++;
     H->frames_in_use++;
+    d->tot_pages++;
     return (int64_t)mfn;
 }
 
-static void frame_get(uint64_t mfn)
-{
-    FR(mfn)->refs++;
-}
-
-static void frame_put(uint64_t mfn, struct punch_acc *acc)
+/* The storage goes back to the pool only when Xen has freed the page AND
+ * no p2m entry points at it any more, so that a dangling entry keeps its
+ * bytes (on hardware the page would be handed out again). */
+static void frame_maybe_release(uint64_t mfn)
 {
     struct xs_frame *f = FR(mfn);
-    if (--f->refs)
+    if (f->refs || f->maps || !(f->flags & FR_STORED))
         return;
     f->flags = 0;
     f->owner = 0;
-    f->refs = (uint32_t)H->frame_free;
+    f->next = (uint32_t)H->frame_free;
     H->frame_free = mfn + 1;
-    H->frames_in_use--;
-    if (acc) {
-        acc_add(acc, mfn);
-    } else {
-        punch(H->off_data + mfn * XS_PAGE, XS_PAGE);
+    H->frames_stored--;
+    acc_add(&g_acc, mfn);
+}
+
+/* get_page(page, d): fails on a free page or one d does not own. */
+static int frame_get_owned(uint64_t mfn, const struct xs_dom *d)
+{
+    struct xs_frame *f = FR(mfn);
+    if (!f->refs || f->owner != d->domid)
+        return 0;
+    f->refs++;
+    return 1;
+}
+
+/* put_page(): a debug Xen asserts that the count is not already 0. */
+static int frame_put(uint64_t mfn, const char *assertion)
+{
+    struct xs_frame *f = FR(mfn);
+    if (!f->refs) {
+        xs_panic(assertion, "put_page on free mfn %#" PRIx64, mfn);
+        return -1;
     }
+    if (--f->refs)
+        return 0;
+    /* free_domheap_page(): the owner's tot_pages goes down. */
+    struct xs_dom *o = dom_by_id(f->owner);
+    if (o && o->tot_pages)
+        o->tot_pages--;
+    f->flags &= (uint16_t)~FR_ALLOCATED;
+    H->frames_in_use--;
+    frame_maybe_release(mfn);
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -720,8 +936,15 @@ static int gfn_ok(uint64_t gfn)
     return (gfn >> (H->ipa_bits - XS_PAGE_SHIFT)) == 0;
 }
 
+static uint64_t leaf_mfn(uint64_t e)
+{
+    return (e & XS_LEAF_MFN_MASK) - 1;
+}
+
 /* Pointer to the leaf entry for gfn; NULL if out of range or (when !create)
- * absent.  *err gets -EINVAL / -ENOMEM when create fails. */
+ * absent.  *err gets -EINVAL / -ENOMEM when create fails.  Nodes at levels
+ * XS_POOL_LEVEL and below stand for Xen's L2/L3 tables and come from the
+ * domain's p2m pool. */
 static uint64_t *p2m_slot(struct xs_dom *d, uint64_t gfn, int create, int *err)
 {
     if (!gfn_ok(gfn)) {
@@ -734,6 +957,12 @@ static uint64_t *p2m_slot(struct xs_dom *d, uint64_t gfn, int create, int *err)
         if (*slot == 0) {
             if (!create)
                 return NULL;
+            if (level >= XS_POOL_LEVEL && d->pool_fixed && d->domid != 0 &&
+                d->pool_used >= d->pool_total) {
+                if (err)
+                    *err = -ENOMEM;
+                return NULL;
+            }
             int64_t n = node_alloc();
             if (n < 0) {
                 if (err)
@@ -741,6 +970,8 @@ static uint64_t *p2m_slot(struct xs_dom *d, uint64_t gfn, int create, int *err)
                 return NULL;
             }
             *slot = (uint64_t)n + 1;
+            if (level >= XS_POOL_LEVEL)
+                d->pool_used++;
         }
         unsigned shift = XS_RADIX_BITS * (XS_RADIX_LEVELS - 1 - level);
         slot = &NODE(*slot - 1)[(gfn >> shift) & (XS_NODE_ENTRIES - 1)];
@@ -754,24 +985,39 @@ static uint64_t p2m_get(struct xs_dom *d, uint64_t gfn)
     return s ? *s : 0;
 }
 
-/* Install mfn at a leaf slot, dropping whatever was there. */
-static void p2m_install(struct xs_dom *d, uint64_t *slot, uint64_t mfn, int foreign)
+/* p2m_free_entry() of one leaf: a foreign-typed entry drops one reference
+ * (p2m_put_l3_page), own RAM drops none. */
+static void p2m_drop_entry(uint64_t e)
 {
-    uint64_t old = *slot;
-    frame_get(mfn);
-    *slot = (mfn + 1) | (foreign ? XS_LEAF_FOREIGN : 0);
-    if (old) {
-        if (old & XS_LEAF_FOREIGN)
-            d->foreign_count--;
-        frame_put((old & XS_LEAF_MFN_MASK) - 1, NULL);
-    } else {
-        d->p2m_count++;
-    }
-    if (foreign)
-        d->foreign_count++;
+    uint64_t mfn = leaf_mfn(e);
+    if (e & XS_LEAF_FOREIGN)
+        frame_put(mfn, XS_PANIC_PUT);
+    FR(mfn)->maps--;
+    frame_maybe_release(mfn);
 }
 
-static void p2m_clear(struct xs_dom *d, uint64_t *slot, struct punch_acc *acc)
+/* __p2m_set_entry() of one 4K entry: the old entry is freed only if it
+ * pointed at a different page. */
+static void p2m_write(struct xs_dom *d, uint64_t *slot, uint64_t mfn, int foreign)
+{
+    uint64_t old = *slot;
+    *slot = (mfn + 1) | (foreign ? XS_LEAF_FOREIGN : 0);
+    if (foreign)
+        d->foreign_count++;
+    if (!old) {
+        d->p2m_count++;
+        FR(mfn)->maps++;
+        return;
+    }
+    if (old & XS_LEAF_FOREIGN)
+        d->foreign_count--;
+    if (leaf_mfn(old) == mfn)
+        return;
+    FR(mfn)->maps++;
+    p2m_drop_entry(old);
+}
+
+static void p2m_clear(struct xs_dom *d, uint64_t *slot)
 {
     uint64_t old = *slot;
     if (!old)
@@ -780,10 +1026,10 @@ static void p2m_clear(struct xs_dom *d, uint64_t *slot, struct punch_acc *acc)
     d->p2m_count--;
     if (old & XS_LEAF_FOREIGN)
         d->foreign_count--;
-    frame_put((old & XS_LEAF_MFN_MASK) - 1, acc);
+    p2m_drop_entry(old);
 }
 
-static void p2m_free_tree(uint64_t ref, int level, struct punch_acc *acc)
+static void p2m_free_tree(uint64_t ref, int level)
 {
     if (!ref)
         return;
@@ -793,11 +1039,44 @@ static void p2m_free_tree(uint64_t ref, int level, struct punch_acc *acc)
         if (!n[i])
             continue;
         if (level == XS_RADIX_LEVELS - 1)
-            frame_put((n[i] & XS_LEAF_MFN_MASK) - 1, acc);
+            p2m_drop_entry(n[i]);
         else
-            p2m_free_tree(n[i], level + 1, acc);
+            p2m_free_tree(n[i], level + 1);
     }
     node_free(idx);
+}
+
+/* relinquish_p2m_mapping() + p2m_teardown(): every entry goes, foreign ones
+ * drop their reference. */
+static void p2m_teardown(struct xs_dom *d)
+{
+    p2m_free_tree(d->root, 0);
+    d->root = 0;
+    d->p2m_count = d->foreign_count = 0;
+    d->pool_used = 0;
+}
+
+/* domain_kill(): XEN_DOMCTL_destroydomain. */
+static void dom_kill(struct xs_dom *d)
+{
+    if (d->dying)
+        return;                      /* DOMDYING_dead: nothing more to do */
+    d->dying = 1;
+    /* relinquish_memory(): drop the allocation reference of every page the
+     * domain still owns; pages referenced elsewhere stay, and are counted
+     * in its tot_pages, until their last reference goes. */
+    for (uint64_t mfn = 0; mfn < H->frame_hwm; mfn++) {
+        struct xs_frame *f = FR(mfn);
+        if ((f->flags & FR_ALLOCATED) && f->owner == d->domid) {
+            f->flags &= (uint16_t)~FR_ALLOCATED;
+            frame_put(mfn, XS_PANIC_PUT);
+        }
+    }
+    p2m_teardown(d);
+    /* p2m_teardown_allocation(): the pool goes back to the heap. */
+    if (d->pool_fixed)
+        H->pool_pages -= d->pool_total;
+    d->pool_total = 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -830,21 +1109,18 @@ static int gfn_fault(uint32_t domid, uint64_t gfn)
 
 static long hypercall(uint64_t op, const uint64_t a[5], int in_multicall);
 
-/* Resolve the page owner of a foreign / share mapping.  *err is the
- * per-entry error if there is none. */
-static struct xs_dom *page_owner(unsigned space, uint32_t fdom, int *err)
+/* get_pg_owner() (common/page_alloc.c), used by the Arm
+ * xenmem_add_to_physmap_one for gmfn_foreign and, in the series tree, for
+ * gmfn_share: refuses the caller's own id (dom0); DOMID_SELF is the caller;
+ * DOMID_IO/DOMID_XEN are pseudo domains the simulator does not have.
+ * Dying domains are found (rcu_lock_domain_by_any_id). */
+static struct xs_dom *page_owner(uint32_t fdom, int *err)
 {
     struct xs_dom *od = NULL;
-    if (space == XENMAPSPACE_gmfn_foreign) {
-        /* get_pg_owner(): refuses the caller's own id (dom0), maps the
-         * special ids to pseudo domains (not modelled: no such domain). */
-        if (fdom != 0 && fdom < DOMID_FIRST_RESERVED)
-            od = dom_by_id(fdom);
-        else if (fdom == DOMID_SELF)
-            od = dom_by_id(0);
-    } else {
-        od = dom_by_any_id(fdom);
-    }
+    if (fdom != 0 && fdom < DOMID_FIRST_RESERVED)
+        od = dom_by_id(fdom);
+    else if (fdom == DOMID_SELF)
+        od = dom_by_id(0);
     *err = od ? 0 : -ESRCH;
     return od;
 }
@@ -858,60 +1134,82 @@ static int add_one(struct xs_dom *d, unsigned space, struct xs_dom *od, int od_e
 
     switch (space) {
     case XENMAPSPACE_gmfn_foreign:
-        if (od_err)
-            return od_err;
-        if (od == d)
-            return -EINVAL;
-        /* xsm_map_gmfn_foreign(XSM_TARGET, d, od), dummy policy: the
-         * receiving domain must be privileged or have od as its target. */
-        if (!(d->domid == 0 || d->target == od->domid))
-            return -EPERM;
-        break;
     case XS_MAPSPACE_GMFN_SHARE:
-        if (H->personality != XENSIM_PATCHED)
-            return -ENOSYS;
+        if (space == XS_MAPSPACE_GMFN_SHARE && H->personality == XENSIM_STOCK)
+            return -ENOSYS;             /* stock: the default: case */
         if (od_err)
             return od_err;
         if (od == d)
             return -EINVAL;
-        /* The patch checks the *caller* against both domains; the caller is
-         * always dom0 here, so this always passes. */
+        /* gmfn_foreign: xsm_map_gmfn_foreign(XSM_TARGET, d, od), dummy
+         * policy: the receiving domain must be privileged or have od as its
+         * target.  gmfn_share: xsm_map_gmfn_share checks the caller (dom0)
+         * against both domains, which always passes. */
+        if (space == XENMAPSPACE_gmfn_foreign && !(d->domid == 0 || d->target == od->domid))
+            return -EPERM;
         break;
     default:
         /* shared_info, grant_table, gmfn, dev_mmio: not modelled. */
         return -ENOSYS;
     }
 
+    /* get_page_from_gfn(od, idx, &t, P2M_ALLOC): takes a reference. */
     uint64_t src = p2m_get(od, idx);
-    if (!src || (src & XS_LEAF_FOREIGN))      /* not p2m RAM in the owner */
+    if (!src)
         return -EINVAL;
-    uint64_t mfn = (src & XS_LEAF_MFN_MASK) - 1;
-
-    int err = 0;
-    uint64_t *slot = p2m_slot(d, gpfn, 1, &err);
-    if (!slot)
-        return err;
-    if (*slot) {
-        if (H->strict_occupied)
-            return -EEXIST;
-        H->replaced++;
+    uint64_t mfn = leaf_mfn(src);
+    if (src & XS_LEAF_FOREIGN) {
+        /* page_get_owner_and_reference() on a foreign entry; the series
+         * tree asserts that the page still has an owner. */
+        if (!FR(mfn)->refs) {
+            xs_panic(XS_PANIC_GET, "d%u gfn %#" PRIx64 " maps free mfn %#" PRIx64,
+                     od->domid, idx, mfn);
+            return -EIO;
+        }
+        return -EINVAL;                 /* not p2m RAM: reference put back */
     }
-    p2m_install(d, slot, mfn, 1);
-    return 0;
+    if (!frame_get_owned(mfn, od))
+        return -EINVAL;                 /* page already freed by Xen */
+
+    /* guest_physmap_add_entry() -> p2m_set_entry(). */
+    if (d->dying) {
+        rc = -ENOMEM;                   /* p2m_set_entry refuses a dying domain */
+    } else {
+        int err = 0;
+        uint64_t *slot = p2m_slot(d, gpfn, 1, &err);
+        if (!slot) {
+            rc = err;
+        } else if (*slot && H->strict_occupied) {
+            rc = -EEXIST;
+        } else {
+            if (*slot)
+                H->replaced++;
+            p2m_write(d, slot, mfn, 1);
+            rc = 0;
+        }
+    }
+
+    /* End of xenmem_add_to_physmap_one: gmfn_foreign keeps the reference on
+     * success; the series as shipped drops it for every other space
+     * (including gmfn_share); the fixed series keeps it for gmfn_share too. */
+    int keep = rc == 0 && (space == XENMAPSPACE_gmfn_foreign ||
+                           H->personality == XENSIM_SERIES_FIXED);
+    if (!keep)
+        frame_put(mfn, XS_PANIC_PUT);
+    return rc;
 }
 
-static long mem_add_batch(void *arg, uint64_t start)
+static long mem_add_batch(uint64_t uarg, uint64_t start)
 {
     int rc = count_op(XENSIM_OP_ADD_BATCH);
     if (rc)
         return rc;
     if (start != (uint16_t)start)
         return -EDOM;
-    if (!arg)
-        return -EFAULT;
 
     struct xen_add_to_physmap_batch x;
-    memcpy(&x, arg, sizeof(x));
+    if (guest_read(&x, uarg, sizeof(x)))
+        return -EFAULT;
 
     if (x.space == XENMAPSPACE_gmfn_range)
         return -EOPNOTSUPP;
@@ -926,52 +1224,139 @@ static long mem_add_batch(void *arg, uint64_t start)
         return -EILSEQ;
     if (x.size == extent)
         return extent ? -EILSEQ : 0;
-    if (!x.idxs.p || !x.gpfns.p || !x.errs.p)
-        return -EFAULT;
     if (x.space == XENMAPSPACE_dev_mmio && x.u.res0)
         return -EOPNOTSUPP;
+
+    unsigned n = x.size - extent;
+    xen_ulong_t *idxs = malloc(n * sizeof(*idxs));
+    xen_pfn_t *gpfns = malloc(n * sizeof(*gpfns));
+    int *errs = malloc(n * sizeof(*errs));
+    if (!idxs || !gpfns || !errs) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    if (guest_read(idxs, (uintptr_t)x.idxs.p + extent * sizeof(*idxs), n * sizeof(*idxs)) ||
+        guest_read(gpfns, (uintptr_t)x.gpfns.p + extent * sizeof(*gpfns), n * sizeof(*gpfns)) ||
+        guest_read(errs, (uintptr_t)x.errs.p + extent * sizeof(*errs), n * sizeof(*errs))) {
+        rc = -EFAULT;
+        goto out;
+    }
 
     int od_err = 0;
     struct xs_dom *od = NULL;
     if (x.space == XENMAPSPACE_gmfn_foreign || x.space == XS_MAPSPACE_GMFN_SHARE)
-        od = page_owner(x.space, x.u.foreign_domid, &od_err);
+        od = page_owner(x.u.foreign_domid, &od_err);
 
-    for (; extent < x.size; extent++) {
-        xen_ulong_t idx = x.idxs.p[extent];
-        xen_pfn_t gpfn = x.gpfns.p[extent];
-        if (gpfn == XS_INVALID_GFN)
-            return -EINVAL;
-        x.errs.p[extent] = add_one(d, x.space, od, od_err, idx, gpfn);
+    unsigned i;
+    for (i = 0; i < n; i++) {
+        if (gpfns[i] == XS_INVALID_GFN) {
+            rc = -EINVAL;
+            break;
+        }
+        errs[i] = add_one(d, x.space, od, od_err, idxs[i], gpfns[i]);
+        if (H->panicked) {
+            rc = -EIO;
+            break;
+        }
     }
-    return 0;
+    /* Entries before a failure have their errs[] written, as in Xen. */
+    if (i && guest_write((uintptr_t)x.errs.p + extent * sizeof(*errs), errs, i * sizeof(*errs)))
+        rc = -EFAULT;
+out:
+    free(idxs);
+    free(gpfns);
+    free(errs);
+    return rc;
 }
 
-static long mem_remove(void *arg, uint64_t start)
+static long mem_remove(uint64_t uarg, uint64_t start)
 {
     int rc = count_op(XENSIM_OP_REMOVE);
     if (rc)
         return rc;
     if (start)
         return -EINVAL;
-    if (!arg)
-        return -EFAULT;
 
     struct xen_remove_from_physmap x;
-    memcpy(&x, arg, sizeof(x));
+    if (guest_read(&x, uarg, sizeof(x)))
+        return -EFAULT;
     struct xs_dom *d = dom_by_any_id(x.domid);
     if (!d)
         return -ESRCH;
     rc = gfn_fault(d->domid, x.gpfn);
     if (rc)
         return rc;
+    /* get_page_from_gfn(d, gpfn, NULL, P2M_ALLOC) */
     uint64_t *slot = p2m_slot(d, x.gpfn, 0, NULL);
     if (!slot || !*slot)
         return -ENOENT;
-    p2m_clear(d, slot, NULL);
+    uint64_t mfn = leaf_mfn(*slot);
+    if (*slot & XS_LEAF_FOREIGN) {
+        if (!FR(mfn)->refs) {
+            xs_panic(XS_PANIC_GET, "d%u remove gfn %#" PRIx64 ": mfn %#" PRIx64 " is free",
+                     d->domid, (uint64_t)x.gpfn, mfn);
+            return -EIO;
+        }
+    } else if (!FR(mfn)->refs || FR(mfn)->owner != d->domid) {
+        return -ENOENT;       /* get_page() fails on a freed page */
+    }
+    /* guest_physmap_remove_page() then put_page(): net, a foreign entry
+     * loses one reference, own RAM none. */
+    p2m_clear(d, slot);
     return 0;
 }
 
-static long hc_memory_op(uint64_t cmd, void *arg)
+/* XENMEM_populate_physmap (common/memory.c populate_physmap): returns the
+ * number of extents done; every failure just stops there. */
+static long mem_populate(uint64_t uarg, uint64_t start)
+{
+    struct xen_memory_reservation r;
+    if (guest_read(&r, uarg, sizeof(r)))
+        return (long)start;
+    if (r.nr_extents > (UINT_MAX >> XS_MEMOP_EXTENT_SHIFT) || start >= r.nr_extents)
+        return (long)start;
+    struct xs_dom *d = dom_by_any_id(r.domid);
+    if (!d)
+        return (long)start;
+    if (r.mem_flags & XENMEMF_populate_on_demand)
+        return (long)start;          /* Arm: mark_populate_on_demand is -ENOSYS */
+    if (r.extent_order > XS_MAX_ORDER_CTLDOM)
+        return (long)start;
+    if (d->domid == 0)
+        return (long)start;          /* dom0 is direct mapped; owns no RAM here */
+
+    uint64_t n = 1ULL << r.extent_order, i;
+    for (i = start; i < r.nr_extents; i++) {
+        xen_pfn_t gpfn;
+        if (guest_read(&gpfn, (uintptr_t)r.extent_start.p + i * sizeof(gpfn), sizeof(gpfn)))
+            break;
+        /* alloc_domheap_pages() -> assign_pages() */
+        if (d->dying || d->tot_pages > d->max_pages || n > d->max_pages - d->tot_pages ||
+            n > host_free_frames())
+            break;
+        int fail = 0;
+        for (uint64_t j = 0; j < n && !fail; j++) {
+            int64_t mfn = frame_alloc(d);
+            if (mfn < 0) {
+                fail = 1;
+                break;
+            }
+            /* guest_physmap_add_page(): on failure the page stays allocated
+             * to the domain, unmapped, as in Xen. */
+            int err = 0;
+            uint64_t *slot = p2m_slot(d, gpfn + j, 1, &err);
+            if (!slot)
+                fail = 1;
+            else
+                p2m_write(d, slot, (uint64_t)mfn, 0);
+        }
+        if (fail)
+            break;
+    }
+    return (long)i;
+}
+
+static long hc_memory_op(uint64_t cmd, uint64_t arg)
 {
     uint64_t start = cmd >> XS_MEMOP_EXTENT_SHIFT;
     switch (cmd & XS_MEMOP_CMD_MASK) {
@@ -979,22 +1364,39 @@ static long hc_memory_op(uint64_t cmd, void *arg)
         return mem_add_batch(arg, start);
     case XENMEM_remove_from_physmap:
         return mem_remove(arg, start);
+    case XENMEM_populate_physmap:
+        return mem_populate(arg, start);
     default:
         return -ENOSYS;
     }
 }
 
-static long hc_multicall(multicall_entry_t *list, uint64_t nr, int in_multicall)
+/* do_multicall (common/multicall.c): every entry runs on its own and gets
+ * its own result; a debug build then overwrites the whole entry with 0xAA
+ * and writes back only the result. */
+static long hc_multicall(uint64_t list, uint64_t nr, int in_multicall)
 {
     if (in_multicall)
         return -EINVAL;            /* re-entry is refused */
-    if (nr && !list)
-        return -EFAULT;
+    int rc = count_op(XENSIM_OP_MULTICALL);
+    if (rc)
+        return rc;
+    nr = (uint32_t)nr;             /* nr_calls is uint32_t */
     for (uint64_t i = 0; i < nr; i++) {
+        multicall_entry_t e;
+        uint64_t at = list + i * sizeof(e);
+        if (guest_read(&e, at, sizeof(e)))
+            return -EFAULT;
         uint64_t a[5];
         for (int j = 0; j < 5; j++)
-            a[j] = list[i].args[j];
-        list[i].result = (xen_ulong_t)hypercall(list[i].op, a, 1);
+            a[j] = e.args[j];
+        long r = hypercall(e.op, a, 1);
+        if (H->panicked)
+            return -EIO;
+        memset(&e, 0xAA, sizeof(e));
+        e.result = (xen_ulong_t)r;
+        if (guest_write(at, &e, sizeof(e)))
+            return -EFAULT;
     }
     return 0;
 }
@@ -1005,72 +1407,102 @@ static void copy_str(char *dst, size_t size, const char *src)
     strncpy(dst, src, size - 1);
 }
 
-static long hc_xen_version(uint64_t cmd, void *arg)
+static long put_str(uint64_t arg, size_t size, const char *s)
+{
+    char buf[1024];
+    if (size > sizeof(buf))
+        size = sizeof(buf);
+    copy_str(buf, size, s);
+    return guest_write(arg, buf, size) ? -EFAULT : 0;
+}
+
+static const char *pers_extraversion(void)
+{
+    switch (H->personality) {
+    case XENSIM_STOCK:  return ".7-xsim-stock";
+    case XENSIM_SERIES: return ".7-xsim-series";
+    default:            return ".7-xsim-fixed";
+    }
+}
+
+static const char *pers_changeset(void)
+{
+    switch (H->personality) {
+    case XENSIM_STOCK:  return "xensim stock: xen RELEASE-4.17.7 9373a593c5";
+    case XENSIM_SERIES: return "xensim series: Xilinx/xen be35b46e90 as shipped";
+    default:            return "xensim series-fixed: Xilinx/xen be35b46e90 + ref fix";
+    }
+}
+
+static long hc_xen_version(uint64_t cmd, uint64_t arg)
 {
     switch (cmd) {
     case XENVER_version:
         return (XS_XEN_MAJOR << 16) | XS_XEN_MINOR;
     case XENVER_extraversion:
-        if (!arg)
-            return -EFAULT;
-        copy_str(arg, sizeof(xen_extraversion_t), XS_EXTRAVERSION);
-        return 0;
+        return put_str(arg, sizeof(xen_extraversion_t), pers_extraversion());
     case XENVER_compile_info: {
-        xen_compile_info_t *ci = arg;
-        if (!ci)
-            return -EFAULT;
-        copy_str(ci->compiler, sizeof(ci->compiler), "xensim");
-        copy_str(ci->compile_by, sizeof(ci->compile_by), "xensim");
-        copy_str(ci->compile_domain, sizeof(ci->compile_domain), "localdomain");
-        copy_str(ci->compile_date, sizeof(ci->compile_date), "simulated");
-        return 0;
+        xen_compile_info_t ci;
+        copy_str(ci.compiler, sizeof(ci.compiler), "xensim");
+        copy_str(ci.compile_by, sizeof(ci.compile_by), "xensim");
+        copy_str(ci.compile_domain, sizeof(ci.compile_domain), "localdomain");
+        copy_str(ci.compile_date, sizeof(ci.compile_date), "simulated");
+        return guest_write(arg, &ci, sizeof(ci)) ? -EFAULT : 0;
     }
     case XENVER_capabilities:
-        if (!arg)
-            return -EFAULT;
-        copy_str(arg, sizeof(xen_capabilities_info_t), XS_CAPABILITIES);
-        return 0;
+        return put_str(arg, sizeof(xen_capabilities_info_t), XS_CAPABILITIES);
     case XENVER_changeset:
-        if (!arg)
-            return -EFAULT;
-        copy_str(arg, sizeof(xen_changeset_info_t), "xensim");
-        return 0;
+        return put_str(arg, sizeof(xen_changeset_info_t), pers_changeset());
     case XENVER_platform_parameters: {
-        xen_platform_parameters_t *pp = arg;
-        if (!pp)
-            return -EFAULT;
-        pp->virt_start = 0;
-        return 0;
+        xen_platform_parameters_t pp = { .virt_start = 0 };
+        return guest_write(arg, &pp, sizeof(pp)) ? -EFAULT : 0;
     }
     case XENVER_get_features: {
-        xen_feature_info_t *fi = arg;
-        if (!fi)
+        xen_feature_info_t fi;
+        if (guest_read(&fi, arg, sizeof(fi)))
             return -EFAULT;
-        if (fi->submap_idx != 0)
+        if (fi.submap_idx != 0)
             return -EINVAL;
         /* What an Arm dom0 (translated, direct mapped) is told. */
-        fi->submap = (1U << XENFEAT_memory_op_vnode_supported) |
-                     (1U << XENFEAT_writable_page_tables) |
-                     (1U << XENFEAT_auto_translated_physmap) |
-                     (1U << XENFEAT_dom0) |
-                     (1U << XENFEAT_ARM_SMCCC_supported) |
-                     (1U << XENFEAT_direct_mapped);
-        return 0;
+        fi.submap = (1U << XENFEAT_memory_op_vnode_supported) |
+                    (1U << XENFEAT_writable_page_tables) |
+                    (1U << XENFEAT_auto_translated_physmap) |
+                    (1U << XENFEAT_dom0) |
+                    (1U << XENFEAT_ARM_SMCCC_supported) |
+                    (1U << XENFEAT_direct_mapped);
+        return guest_write(arg, &fi, sizeof(fi)) ? -EFAULT : 0;
     }
     case XENVER_pagesize:
         return arg ? -EINVAL : (long)XS_PAGE;
-    case XENVER_guest_handle:
-        if (!arg)
-            return -EFAULT;
-        memset(arg, 0, sizeof(xen_domain_handle_t));
-        return 0;
+    case XENVER_guest_handle: {
+        xen_domain_handle_t h;
+        memset(h, 0, sizeof(h));          /* dom0's handle */
+        return guest_write(arg, h, sizeof(h)) ? -EFAULT : 0;
+    }
     case XENVER_commandline:
+        return put_str(arg, sizeof(xen_commandline_t), "console=dtuart dom0_mem=1024M xensim");
+    case XENVER_build_id: {
+        /* common/kernel.c: NULL asks for the size; len 0 is EINVAL; a
+         * buffer too small is ENOBUFS; else the bytes and their count. */
+        uint8_t id[XS_BUILD_ID_LEN];
+        static const uint8_t tail[] = { 0x41, 0x17, 0x07, 0x00, 0x4d, 0x9e, 0x37, 0x3a,
+                                        0x59, 0x3c, 0x10, 0x00, 0xbe, 0x35, 0xb4 };
+        memcpy(id, "xsim", 4);
+        id[4] = (uint8_t)H->personality;
+        memcpy(id + 5, tail, sizeof(tail));
         if (!arg)
+            return XS_BUILD_ID_LEN;
+        uint32_t len;
+        if (guest_read(&len, arg, sizeof(len)))
             return -EFAULT;
-        copy_str(arg, sizeof(xen_commandline_t), "console=dtuart dom0_mem=1024M xensim");
-        return 0;
-    case XENVER_build_id:
-        return -ENODATA;
+        if (len == 0)
+            return -EINVAL;
+        if (len < XS_BUILD_ID_LEN)
+            return -ENOBUFS;
+        if (guest_write(arg + offsetof(xen_build_id_t, buf), id, sizeof(id)))
+            return -EFAULT;
+        return XS_BUILD_ID_LEN;
+    }
     default:
         return -ENOSYS;
     }
@@ -1080,27 +1512,32 @@ static void fill_info(struct xs_dom *d, struct xen_domctl_getdomaininfo *info)
 {
     memset(info, 0, sizeof(*info));
     info->domain = d->domid;
-    info->flags = XEN_DOMINF_hvm_guest | XEN_DOMINF_hap |
-                  (d->domid == 0 ? XEN_DOMINF_running : XEN_DOMINF_blocked);
+    uint32_t flags = 0;
+    if (d->vcpus)
+        flags = d->domid == 0 ? XEN_DOMINF_running : XEN_DOMINF_blocked;
+    if (d->dying)
+        flags |= XEN_DOMINF_dying;
+    if (d->shutdown)
+        flags |= XEN_DOMINF_shutdown | (SHUTDOWN_poweroff << XEN_DOMINF_shutdownshift);
+    if (d->pause_count > 0)
+        flags |= XEN_DOMINF_paused;
+    flags |= XEN_DOMINF_hvm_guest | XEN_DOMINF_hap;
+    info->flags = flags;
     info->tot_pages = d->tot_pages;
     info->max_pages = d->max_pages;
     info->shared_info_frame = 0;
-    info->nr_online_vcpus = 1;
-    info->max_vcpu_id = 0;
+    info->nr_online_vcpus = d->vcpus;
+    info->max_vcpu_id = d->vcpus ? d->vcpus - 1u : XEN_INVALID_MAX_VCPU_ID;
     info->cpupool = 0;
     info->gpaddr_bits = (uint8_t)H->ipa_bits;
-    /* A recognisable handle: "xensim" + domid. */
-    memcpy(info->handle, "xensim-dom", 10);
-    info->handle[14] = (uint8_t)(d->domid >> 8);
-    info->handle[15] = (uint8_t)d->domid;
+    memcpy(info->handle, d->handle, sizeof(info->handle));
 }
 
-static long hc_sysctl(void *arg)
+static long hc_sysctl(uint64_t uarg)
 {
     struct xen_sysctl op;
-    if (!arg)
+    if (guest_read(&op, uarg, sizeof(op)))
         return -EFAULT;
-    memcpy(&op, arg, sizeof(op));
     if (op.interface_version != XEN_SYSCTL_INTERFACE_VERSION)
         return -EACCES;
 
@@ -1116,34 +1553,176 @@ static long hc_sysctl(void *arg)
         while ((d = dom_next(next)) != NULL) {
             if (n == l->max_domains)
                 break;
-            if (!l->buffer.p)
+            struct xen_domctl_getdomaininfo info;
+            fill_info(d, &info);
+            if (guest_write((uintptr_t)l->buffer.p + n * sizeof(info), &info, sizeof(info)))
                 return -EFAULT;
-            fill_info(d, &l->buffer.p[n]);
             n++;
             next = (uint32_t)d->domid + 1;
         }
         l->num_domains = n;
-        memcpy(arg, &op, sizeof(op));
-        return 0;
+        return guest_write(uarg, &op, sizeof(op)) ? -EFAULT : 0;
     }
     default:
         return -ENOSYS;
     }
 }
 
-static long hc_domctl(void *arg)
+/* The Arm part of XEN_DOMCTL_createdomain's config, read with Arm's layout
+ * (public/arch-arm.h) wherever the caller's headers put struct
+ * xen_arch_domainconfig. */
+struct xs_arm_arch {
+    uint8_t  gic_version;
+    uint16_t tee_type;
+    uint32_t nr_spis;
+    uint32_t clock_frequency;
+};
+
+/* sanitise_domain_config (common/domain.c), arch_sanitise_domain_config
+ * (arch/arm/domain.c), then the checks domain_create makes on the way:
+ * domain_vgic_init, sched_init_domain, grant_table_init. */
+static int check_createdomain(struct xen_domctl_createdomain *c, struct xs_arm_arch *arch)
+{
+    const uint32_t known = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap | XEN_DOMCTL_CDF_s3_integrity |
+                           XEN_DOMCTL_CDF_oos_off | XEN_DOMCTL_CDF_xs_domain |
+                           XEN_DOMCTL_CDF_iommu | XEN_DOMCTL_CDF_nested_virt |
+                           XEN_DOMCTL_CDF_vpmu;
+    int hvm = !!(c->flags & XEN_DOMCTL_CDF_hvm), hap = !!(c->flags & XEN_DOMCTL_CDF_hap);
+    if (c->flags & ~known)
+        return -EINVAL;
+    if (c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask)
+        return -EINVAL;
+    if (c->max_vcpus < 1)
+        return -EINVAL;
+    if (hap && !hvm)
+        return -EINVAL;
+    if (c->flags & XEN_DOMCTL_CDF_iommu)
+        return -EINVAL;                 /* no IOMMU on the simulated host */
+    if (c->iommu_opts)
+        return -EINVAL;                 /* options without an IOMMU */
+    if (c->vmtrace_size)
+        return -EINVAL;                 /* vmtrace is x86 only */
+    /* Arm: exactly hvm|hap, plus optional iommu/vpmu. */
+    if ((c->flags & ~(XEN_DOMCTL_CDF_iommu | XEN_DOMCTL_CDF_vpmu)) !=
+        (XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap))
+        return -EINVAL;
+    if (arch->gic_version == XS_ARM_GIC_NATIVE)
+        arch->gic_version = XS_ARM_GIC_V3;     /* QEMU virt, gic-version=3 */
+    unsigned max = arch->gic_version == XS_ARM_GIC_V2 ? 8 :
+                   arch->gic_version == XS_ARM_GIC_V3 ? XS_ARM_MAX_VIRT_CPUS : 0;
+    if (!max || c->max_vcpus > max)
+        return -EINVAL;
+    if (arch->tee_type != XS_ARM_TEE_NONE)
+        return -EINVAL;                 /* no TEE mediator */
+    if (((arch->nr_spis + 31) & ~31u) > XS_ARM_MAX_SPIS)
+        return -EINVAL;
+    if (c->cpupool_id != 0)
+        return -ESRCH;                  /* only cpupool 0 exists */
+    unsigned ver = c->grant_opts & XEN_DOMCTL_GRANT_version_mask;
+    if (!ver || ver > XS_GNTTAB_MAX_VERSION)
+        return -EINVAL;
+    int32_t gf = c->max_grant_frames < 0 ? XS_OPT_MAX_GRANT_FRAMES : c->max_grant_frames;
+    int32_t mf = c->max_maptrack_frames < 0 ? XS_OPT_MAX_MAPTRACK_FRAMES : c->max_maptrack_frames;
+    if (gf < 1 || gf > XS_OPT_MAX_GRANT_FRAMES || mf > XS_OPT_MAX_MAPTRACK_FRAMES)
+        return -EINVAL;
+    return 0;
+}
+
+static long domctl_createdomain(struct xen_domctl *op)
+{
+    struct xen_domctl_createdomain *c = &op->u.createdomain;
+    uint32_t dom = op->domain;
+    if (dom > 0 && dom < DOMID_FIRST_RESERVED) {
+        if (dom_by_id(dom))
+            return -EEXIST;
+    } else {
+        /* The rover: the next free id after the last one handed out,
+         * wrapping from DOMID_FIRST_RESERVED to 1.  It moves even if the
+         * creation then fails. */
+        uint32_t rover = H->domid_rover, n;
+        dom = rover;
+        for (n = 0; n < DOMID_FIRST_RESERVED; n++) {
+            dom = dom + 1 >= DOMID_FIRST_RESERVED ? 1 : dom + 1;
+            if (dom == rover)
+                return -ENOMEM;
+            if (!dom_by_id(dom))
+                break;
+        }
+        if (n == DOMID_FIRST_RESERVED)
+            return -ENOMEM;
+        H->domid_rover = dom;
+    }
+
+    struct xs_arm_arch arch;
+    char *ap = (char *)c + offsetof(struct xen_domctl_createdomain, arch);
+    arch.gic_version = (uint8_t)ap[0];
+    memcpy(&arch.tee_type, ap + 2, 2);
+    memcpy(&arch.nr_spis, ap + 4, 4);
+    memcpy(&arch.clock_frequency, ap + 8, 4);
+    int rc = check_createdomain(c, &arch);
+    if (rc)
+        return rc;
+
+    struct xs_dom *d = dom_free_slot();
+    if (!d || host_free_frames() < XS_P2M_POOL_INITIAL)
+        return -ENOMEM;
+    dom_init(d, dom);
+    d->pause_count = 1;                 /* controller_pause_count = 1 */
+    d->max_pages = 0;
+    d->vcpus = 0;                       /* XEN_DOMCTL_max_vcpus not modelled */
+    d->pool_fixed = 1;
+    d->pool_total = XS_P2M_POOL_INITIAL;
+    H->pool_pages += XS_P2M_POOL_INITIAL;
+    memcpy(d->handle, c->handle, sizeof(d->handle));
+
+    ap[0] = (char)arch.gic_version;     /* IN/OUT */
+    op->domain = (domid_t)dom;
+    return 0;
+}
+
+/* arch_set_paging_mempool_size / p2m_set_allocation (arch/arm/p2m.c). */
+static long set_pool(struct xs_dom *d, uint64_t size)
+{
+    if (size & (XS_PAGE - 1))
+        return -EINVAL;
+    uint64_t pages = size >> XS_PAGE_SHIFT;
+    if (!d->pool_fixed) {
+        d->pool_fixed = 1;
+        d->pool_total = d->pool_used;
+        H->pool_pages += d->pool_total;
+    }
+    if (pages > d->pool_total) {
+        uint64_t add = pages - d->pool_total, avail = host_free_frames();
+        uint64_t got = add < avail ? add : avail;
+        d->pool_total += got;
+        H->pool_pages += got;
+        return got == add ? 0 : -ENOMEM;
+    }
+    /* The hardware domain takes its tables from the heap, not the pool. */
+    uint64_t used = d->domid == 0 ? 0 : d->pool_used;
+    uint64_t floor = pages > used ? pages : used;
+    H->pool_pages -= d->pool_total - floor;
+    d->pool_total = floor;
+    return floor == pages ? 0 : -ENOMEM;   /* freelist ran empty */
+}
+
+static long hc_domctl(uint64_t uarg)
 {
     struct xen_domctl op;
-    if (!arg)
+    if (guest_read(&op, uarg, sizeof(op)))
         return -EFAULT;
-    memcpy(&op, arg, sizeof(op));
     if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
         return -EACCES;
 
-    struct xs_dom *d = dom_by_id(op.domain);      /* no DOMID_SELF here */
-    if (!d && op.cmd != XEN_DOMCTL_getdomaininfo)
-        return -ESRCH;
+    struct xs_dom *d = NULL;
+    if (op.cmd != XEN_DOMCTL_createdomain) {
+        d = dom_by_id(op.domain);      /* no DOMID_SELF here; finds dying ones */
+        if (!d && op.cmd != XEN_DOMCTL_getdomaininfo)
+            return -ESRCH;
+    }
 
+    long ret = 0;
+    int copyback = 0;
     switch (op.cmd) {
     case XEN_DOMCTL_getdomaininfo: {
         int rc = count_op(XENSIM_OP_DOMAININFO);
@@ -1158,8 +1737,8 @@ static long hc_domctl(void *arg)
         }
         fill_info(d, &op.u.getdomaininfo);
         op.domain = d->domid;
-        memcpy(arg, &op, sizeof(op));
-        return 0;
+        copyback = 1;
+        break;
     }
     case XEN_DOMCTL_set_target: {
         struct xs_dom *e = dom_by_id(op.u.set_target.target);
@@ -1171,29 +1750,80 @@ static long hc_domctl(void *arg)
         if (d->target != DOMID_INVALID)
             return -EINVAL;
         d->target = e->domid;
-        return 0;
+        break;
     }
+    case XEN_DOMCTL_createdomain:
+        ret = domctl_createdomain(&op);
+        copyback = ret == 0;
+        break;
+    case XEN_DOMCTL_destroydomain:
+        if (d->domid == 0)
+            return -EINVAL;              /* d == current->domain */
+        dom_kill(d);
+        break;
+    case XEN_DOMCTL_pausedomain:
+        if (d->domid == 0)
+            return -EINVAL;
+        if (d->pause_count + 1 > XS_MAX_PAUSE_COUNT)
+            return -EOVERFLOW;
+        d->pause_count++;
+        break;
+    case XEN_DOMCTL_unpausedomain:
+        if (d->pause_count - 1 < 0)
+            return -EINVAL;
+        d->pause_count--;
+        break;
+    case XEN_DOMCTL_max_mem: {
+        uint64_t pages = op.u.max_mem.max_memkb >> (XS_PAGE_SHIFT - 10);
+        d->max_pages = pages < UINT32_MAX ? pages : UINT32_MAX;   /* unsigned int */
+        break;
+    }
+    case XEN_DOMCTL_setdomainhandle:
+        memcpy(d->handle, op.u.setdomainhandle.handle, sizeof(d->handle));
+        break;
+    case XEN_DOMCTL_get_paging_mempool_size:
+        op.u.paging_mempool.size = (d->pool_fixed ? d->pool_total : d->pool_used) << XS_PAGE_SHIFT;
+        copyback = 1;
+        break;
+    case XEN_DOMCTL_set_paging_mempool_size:
+        ret = set_pool(d, op.u.paging_mempool.size);
+        break;
+    case XEN_DOMCTL_shadow_op:
+        /* Arm 4.17 has no shadow_op (arch/arm/arm64/domctl.c, default:). */
+        return -ENOSYS;
+    default:
+        return -ENOSYS;
+    }
+    if (copyback && guest_write(uarg, &op, sizeof(op)))
+        return -EFAULT;
+    return ret;
+}
+
+static long dispatch(uint64_t op, const uint64_t a[5], int in_multicall)
+{
+    switch (op) {
+    case __HYPERVISOR_memory_op:
+        return hc_memory_op(a[0], a[1]);
+    case __HYPERVISOR_multicall:
+        return hc_multicall(a[0], a[1], in_multicall);
+    case __HYPERVISOR_xen_version:
+        return hc_xen_version(a[0], a[1]);
+    case __HYPERVISOR_sysctl:
+        return hc_sysctl(a[0]);
+    case __HYPERVISOR_domctl:
+        return hc_domctl(a[0]);
     default:
         return -ENOSYS;
     }
 }
 
+/* After a panic the host is dead: nothing answers any more. */
 static long hypercall(uint64_t op, const uint64_t a[5], int in_multicall)
 {
-    switch (op) {
-    case __HYPERVISOR_memory_op:
-        return hc_memory_op(a[0], (void *)(uintptr_t)a[1]);
-    case __HYPERVISOR_multicall:
-        return hc_multicall((multicall_entry_t *)(uintptr_t)a[0], a[1], in_multicall);
-    case __HYPERVISOR_xen_version:
-        return hc_xen_version(a[0], (void *)(uintptr_t)a[1]);
-    case __HYPERVISOR_sysctl:
-        return hc_sysctl((void *)(uintptr_t)a[0]);
-    case __HYPERVISOR_domctl:
-        return hc_domctl((void *)(uintptr_t)a[0]);
-    default:
-        return -ENOSYS;
-    }
+    if (H->panicked)
+        return -EIO;
+    long r = dispatch(op, a, in_multicall);
+    return H->panicked ? -EIO : r;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1212,8 +1842,8 @@ static int privcmd_ioctl(int fd, uint32_t rdom, unsigned long req, void *arg)
 {
     switch (req) {
     case IOCTL_PRIVCMD_HYPERCALL: {
-        privcmd_hypercall_t *h = arg;
-        if (!h)
+        privcmd_hypercall_t h;
+        if (guest_read(&h, (uintptr_t)arg, sizeof(h)))
             return ret_errno(-EFAULT);
         if (rdom != DOMID_INVALID)
             return ret_errno(-EPERM);
@@ -1224,8 +1854,8 @@ static int privcmd_ioctl(int fd, uint32_t rdom, unsigned long req, void *arg)
         if (!rc) {
             uint64_t a[5];
             for (int i = 0; i < 5; i++)
-                a[i] = h->arg[i];
-            rc = hypercall(h->op, a, 0);
+                a[i] = h.arg[i];
+            rc = hypercall(h.op, a, 0);
         }
         unlock_state();
         return ret_errno(rc);
@@ -1479,18 +2109,19 @@ API int xensim_reset(void)
     if (rc)
         return rc;
     reset_locked();
+    g_acc.n = 0;
     unlock_state();
     return 0;
 }
 
-API int xensim_set_personality(int patched)
+API int xensim_set_personality(int personality)
 {
-    if (patched != XENSIM_STOCK && patched != XENSIM_PATCHED)
+    if (personality < XENSIM_STOCK || personality > XENSIM_SERIES_FIXED)
         return -EINVAL;
     int rc = enter();
     if (rc)
         return rc;
-    H->personality = patched;
+    H->personality = personality;
     unlock_state();
     return 0;
 }
@@ -1512,22 +2143,16 @@ API int xensim_create_domain(uint32_t domid)
     int rc = enter();
     if (rc)
         return rc;
+    struct xs_dom *d;
     if (dom_by_id(domid)) {
         rc = -EEXIST;
-    } else {
+    } else if (!(d = dom_free_slot())) {
         rc = -ENOSPC;
-        for (int i = 0; i < XS_MAX_DOMS; i++) {
-            struct xs_dom *d = &H->doms[i];
-            if (d->used)
-                continue;
-            memset(d, 0, sizeof(*d));
-            d->used = 1;
-            d->domid = (uint16_t)domid;
-            d->target = DOMID_INVALID;
-            d->max_pages = XS_DEFAULT_MAXPG;
-            rc = 0;
-            break;
-        }
+    } else {
+        dom_init(d, domid);
+        d->max_pages = XS_DEFAULT_MAXPG;
+        d->vcpus = 1;
+        fresh_handle(d);
     }
     unlock_state();
     return rc;
@@ -1539,27 +2164,65 @@ API int xensim_destroy_domain(uint32_t domid)
     if (rc)
         return rc;
     struct xs_dom *d = dom_by_id(domid);
-    if (!d) {
+    if (!d)
         rc = -ESRCH;
-    } else if (domid == 0) {
+    else if (domid == 0)
         rc = -EPERM;
+    else
+        dom_kill(d);
+    if (!rc && H->panicked)
+        rc = -EIO;
+    unlock_state();
+    return rc;
+}
+
+API int xensim_shutdown_domain(uint32_t domid)
+{
+    int rc = enter();
+    if (rc)
+        return rc;
+    struct xs_dom *d = dom_by_id(domid);
+    if (!d)
+        rc = -ESRCH;
+    else if (domid == 0)
+        rc = -EPERM;
+    else
+        d->shutdown = 1;
+    unlock_state();
+    return rc;
+}
+
+API int xensim_set_handle(uint32_t domid, const uint8_t handle[16])
+{
+    if (!handle)
+        return -EFAULT;
+    int rc = enter();
+    if (rc)
+        return rc;
+    struct xs_dom *d = dom_by_id(domid);
+    if (d)
+        memcpy(d->handle, handle, sizeof(d->handle));
+    else
+        rc = -ESRCH;
+    unlock_state();
+    return rc;
+}
+
+API int xensim_domain_info(uint32_t domid, uint64_t *tot_pages, uint32_t *flags)
+{
+    int rc = enter();
+    if (rc)
+        return rc;
+    struct xs_dom *d = dom_by_id(domid);
+    if (d) {
+        struct xen_domctl_getdomaininfo info;
+        fill_info(d, &info);
+        if (tot_pages)
+            *tot_pages = info.tot_pages;
+        if (flags)
+            *flags = info.flags;
     } else {
-        struct punch_acc acc = { 0, 0 };
-        p2m_free_tree(d->root, 0, &acc);
-        /* Drop the allocation reference of every page it owns; pages that
-         * other domains map survive until unmapped. */
-        for (uint64_t mfn = 0; mfn < H->frame_hwm; mfn++) {
-            struct xs_frame *f = FR(mfn);
-            if ((f->flags & FR_ALLOC) && !(f->flags & FR_OWNER_DEAD) && f->owner == domid) {
-                f->flags |= FR_OWNER_DEAD;
-                frame_put(mfn, &acc);
-            }
-        }
-        acc_flush(&acc);
-        for (int i = 0; i < XS_MAX_DOMS; i++)
-            if (H->doms[i].used && H->doms[i].target == domid)
-                H->doms[i].target = DOMID_INVALID;
-        memset(d, 0, sizeof(*d));
+        rc = -ESRCH;
     }
     unlock_state();
     return rc;
@@ -1577,7 +2240,8 @@ API int xensim_populate(uint32_t domid, uint64_t first_gfn, uint64_t count)
     }
     if (!count)
         goto out;
-    if (first_gfn + count < first_gfn || !gfn_ok(first_gfn) || !gfn_ok(first_gfn + count - 1)) {
+    if (d->dying || first_gfn + count < first_gfn || !gfn_ok(first_gfn) ||
+        !gfn_ok(first_gfn + count - 1)) {
         rc = -EINVAL;
         goto out;
     }
@@ -1587,32 +2251,27 @@ API int xensim_populate(uint32_t domid, uint64_t first_gfn, uint64_t count)
             goto out;
         }
     }
-    if (d->tot_pages + count > d->max_pages ||
-        count > H->max_frames - H->frames_in_use) {
+    if (d->tot_pages + count > d->max_pages || count > host_free_frames()) {
         rc = -ENOMEM;
         goto out;
     }
     for (uint64_t i = 0; i < count; i++) {
         int err = 0;
         uint64_t *slot = p2m_slot(d, first_gfn + i, 1, &err);
-        int64_t mfn = slot ? frame_alloc(d->domid) : err;
+        int64_t mfn = slot ? frame_alloc(d) : err;
         if (mfn < 0) {
-            /* Out of p2m nodes: undo what this call did. */
-            struct punch_acc acc = { 0, 0 };
+            /* Out of p2m nodes or pool: undo what this call did. */
             for (uint64_t j = 0; j < i; j++) {
                 uint64_t *s = p2m_slot(d, first_gfn + j, 0, NULL);
-                uint64_t m = (*s & XS_LEAF_MFN_MASK) - 1;
-                p2m_clear(d, s, &acc);
-                FR(m)->flags |= FR_OWNER_DEAD;
-                frame_put(m, &acc);
-                d->tot_pages--;
+                uint64_t m = leaf_mfn(*s);
+                p2m_clear(d, s);
+                FR(m)->flags &= (uint16_t)~FR_ALLOCATED;
+                frame_put(m, XS_PANIC_PUT);
             }
-            acc_flush(&acc);
             rc = (int)mfn;
             goto out;
         }
-        p2m_install(d, slot, (uint64_t)mfn, 0);
-        d->tot_pages++;
+        p2m_write(d, slot, (uint64_t)mfn, 0);
     }
 out:
     unlock_state();
@@ -1628,7 +2287,7 @@ API int xensim_set_target(uint32_t domid, uint32_t target)
     if (!d) {
         rc = -ESRCH;
     } else if (target == DOMID_INVALID) {
-        d->target = DOMID_INVALID;
+        d->target = DOMID_INVALID;     /* test-only: Xen cannot clear it */
     } else {
         struct xs_dom *e = dom_by_id(target);
         if (!e)
@@ -1653,7 +2312,24 @@ API int64_t xensim_p2m_lookup(uint32_t domid, uint64_t gfn)
         r = -ESRCH;
     } else {
         uint64_t e = p2m_get(d, gfn);
-        r = e ? (int64_t)((e & XS_LEAF_MFN_MASK) - 1) : -ENOENT;
+        r = e ? (int64_t)leaf_mfn(e) : -ENOENT;
+    }
+    unlock_state();
+    return r;
+}
+
+API int64_t xensim_ref_count(uint32_t domid, uint64_t gfn)
+{
+    int rc = enter();
+    if (rc)
+        return rc;
+    int64_t r;
+    struct xs_dom *d = dom_by_id(domid);
+    if (!d) {
+        r = -ESRCH;
+    } else {
+        uint64_t e = p2m_get(d, gfn);
+        r = e ? (int64_t)FR(leaf_mfn(e))->refs : -ENOENT;
     }
     unlock_state();
     return r;
@@ -1714,7 +2390,7 @@ static int rw(uint32_t domid, uint64_t gpa, void *buf, uint64_t len, int write)
         uint64_t n = XS_PAGE - off;
         if (n > len)
             n = len;
-        uint64_t mfn = (p2m_get(d, gpa >> XS_PAGE_SHIFT) & XS_LEAF_MFN_MASK) - 1;
+        uint64_t mfn = leaf_mfn(p2m_get(d, gpa >> XS_PAGE_SHIFT));
         if (write)
             memcpy(PAGE(mfn) + off, p, n);
         else
@@ -1857,4 +2533,23 @@ API uint64_t xensim_frames_in_use(void)
     uint64_t n = H->frames_in_use;
     unlock_state();
     return n;
+}
+
+API int xensim_panicked(char *buf, uint64_t len)
+{
+    int rc = enter();
+    if (rc)
+        return rc;
+    rc = H->panicked ? 1 : 0;
+    if (buf && len) {
+        size_t n = strnlen(H->panic_msg, sizeof(H->panic_msg));
+        if (!rc)
+            n = 0;
+        if (n >= len)
+            n = len - 1;
+        memcpy(buf, H->panic_msg, n);
+        buf[n] = 0;
+    }
+    unlock_state();
+    return rc;
 }

@@ -41,40 +41,73 @@ extern "C" {
 #define XENSIM_OP_REMOVE       2  /* XENMEM_remove_from_physmap                 */
 #define XENSIM_OP_DOMAININFO   3  /* XEN_DOMCTL_getdomaininfo and
                                      XEN_SYSCTL_getdomaininfolist              */
-#define XENSIM_OP_COUNT        4
+#define XENSIM_OP_MULTICALL    4  /* __HYPERVISOR_multicall (libxenctrl sends
+                                     every memory_op as a one-entry multicall) */
+#define XENSIM_OP_COUNT        5
 
-/* Personalities. */
-#define XENSIM_STOCK   0          /* Xen 4.17 as released                     */
-#define XENSIM_PATCHED 1          /* plus XENMAPSPACE_gmfn_share (space 6)     */
+/* Personalities (see ../XENSIM.md, "Personalities"). */
+#define XENSIM_STOCK        0     /* Xen 4.17 as released: space 6 is ENOSYS   */
+#define XENSIM_SERIES       1     /* the static shm series as shipped: a
+                                     gmfn_share mapping takes no page reference
+                                     but its removal drops one                 */
+#define XENSIM_SERIES_FIXED 2     /* the series with gmfn_share keeping its
+                                     reference like gmfn_foreign (default)     */
 
 /* Wipe the hypervisor: only dom0 remains (no pages), no faults, all counters
- * zero, occupied-target policy back to Xen's.  Keeps the personality and the
- * IPA size. */
+ * zero, no panic, occupied-target policy back to Xen's.  Keeps the
+ * personality and the IPA size. */
 XENSIM_API int xensim_reset(void);
 
-/* 0 = stock, 1 = patched.  -EINVAL for other values. */
-XENSIM_API int xensim_set_personality(int patched);
-/* Returns 0 or 1 (or a negative errno if the state cannot be set up). */
+/* XENSIM_STOCK, XENSIM_SERIES or XENSIM_SERIES_FIXED; -EINVAL otherwise. */
+XENSIM_API int xensim_set_personality(int personality);
+/* Returns 0..2 (or a negative errno if the state cannot be set up). */
 XENSIM_API int xensim_get_personality(void);
 
-/* Create an empty domain (no pages, max_pages 1<<20, no target).
- * -EEXIST if it exists, -EINVAL if domid >= 0x7FF0, -ENOSPC if 64 exist. */
+/* Create an empty, running domain (no pages, max_pages 1<<20, no target,
+ * one vcpu, a p2m pool that grows as needed, a fresh unique handle).
+ * -EEXIST if the domid is taken (also by a dying domain), -EINVAL if
+ * domid >= 0x7FF0, -ENOSPC if 64 domains exist. */
 XENSIM_API int xensim_create_domain(uint32_t domid);
 
-/* Destroy a domain: its p2m is dropped and it vanishes from domain lists at
- * once.  Its pages that other domains still map stay alive (same bytes)
- * until the last such mapping is removed.  Other domains whose target was
- * this domain lose their target.  -ESRCH if missing, -EPERM for dom0. */
+/* Like XEN_DOMCTL_destroydomain: the domain becomes dying (reported with
+ * XEN_DOMINF_dying), its p2m is torn down (foreign entries drop their page
+ * reference) and the allocation reference of each page it owns is dropped.
+ * It stays listed, with tot_pages = its pages still referenced elsewhere,
+ * until that is 0 and no other domain holds it as its target; then its
+ * domid is free.  0 if already dying, -ESRCH if missing, -EPERM for dom0. */
 XENSIM_API int xensim_destroy_domain(uint32_t domid);
+
+/* Mark the domain shut down (XEN_DOMINF_shutdown, code poweroff), as a guest
+ * poweroff does before the toolstack destroys it.  -ESRCH, -EPERM for dom0. */
+XENSIM_API int xensim_shutdown_domain(uint32_t domid);
+
+/* Set the 16-byte handle (the toolstack's UUID) getdomaininfo reports.
+ * -ESRCH, -EFAULT for NULL. */
+XENSIM_API int xensim_set_handle(uint32_t domid, const uint8_t handle[16]);
+
+/* tot_pages and XEN_DOMINF_* flags as getdomaininfo reports them (either
+ * pointer may be NULL).  -ESRCH when the domain does not exist (any more). */
+XENSIM_API int xensim_domain_info(uint32_t domid, uint64_t *tot_pages, uint32_t *flags);
+
+/* Xen's reference count of the page mapped at gfn (0 for a dangling entry
+ * whose page Xen has already freed), -ENOENT if unmapped, -ESRCH. */
+XENSIM_API int64_t xensim_ref_count(uint32_t domid, uint64_t gfn);
+
+/* 1 if the simulated hypervisor has panicked (then every hypercall fails
+ * with EIO until xensim_reset()), copying the message into buf (always
+ * NUL-terminated when len > 0); 0 if not. */
+XENSIM_API int xensim_panicked(char *buf, uint64_t len);
 
 /* Give the domain RAM at gfns [first_gfn, first_gfn+count): fresh zeroed
  * pages.  Atomic: -EEXIST if any gfn is mapped, -EINVAL if a gfn is beyond
- * the IPA size, -ENOMEM if max_pages or the frame pool would be exceeded,
- * -ESRCH if no domain. */
+ * the IPA size or the domain is dying, -ENOMEM if max_pages, the frame pool
+ * or the domain's p2m pool would be exceeded, -ESRCH if no domain. */
 XENSIM_API int xensim_populate(uint32_t domid, uint64_t first_gfn, uint64_t count);
 
 /* Like XEN_DOMCTL_set_target (-ESRCH, -EINVAL if domid == target or a target
- * is already set), except that target 0x7FF4 (DOMID_INVALID) clears it. */
+ * is already set; the target is then held alive until domid goes), except
+ * that target 0x7FF4 (DOMID_INVALID) clears it: a test-only helper, Xen
+ * cannot clear or change a target. */
 XENSIM_API int xensim_set_target(uint32_t domid, uint32_t target);
 
 /* Backing page number (mfn >= 0), -ENOENT if unmapped, -ESRCH if no domain. */
@@ -126,7 +159,7 @@ XENSIM_API int xensim_set_max_pages(uint32_t domid, uint64_t max_pages);
  * 2^(bits-12) cannot be mapped (-EINVAL per entry, like the Arm p2m). */
 XENSIM_API int xensim_set_ipa_bits(int bits);
 
-/* Frames currently allocated in the backing pool (owned or still mapped). */
+/* Frames Xen counts as allocated (reference count > 0). */
 XENSIM_API uint64_t xensim_frames_in_use(void);
 
 #ifdef __cplusplus

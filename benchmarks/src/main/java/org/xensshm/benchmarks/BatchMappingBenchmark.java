@@ -50,7 +50,7 @@ public class BatchMappingBenchmark {
     public void setUp() {
         SimulatedHypervisor sim = SimulatedHypervisor.preloaded();
         sim.reset();
-        sim.patched(true);
+        sim.personality(SimulatedHypervisor.Personality.SERIES_FIXED);
         sim.createDomain(OWNER);
         sim.createDomain(BORROWER);
         sim.populate(OWNER, OWNER_GFN, pages);

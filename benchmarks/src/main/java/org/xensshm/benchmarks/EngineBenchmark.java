@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.xensshm.testkit.testbed.SimulatedHypervisor;
 import org.xensshm.engine.StaticShmEngine;
 import org.xensshm.spec.CachePolicy;
 import org.xensshm.spec.DomainSpecs;
@@ -57,7 +58,7 @@ public class EngineBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         bed = TestBed.start(Path.of(System.getProperty("java.io.tmpdir")));
-        bed.hypervisor().patched(true);
+        bed.hypervisor().personality(SimulatedHypervisor.Personality.SERIES_FIXED);
         long size = (long) pages << SshmSpec.PAGE_SHIFT;
         SshmSpec owned = new SshmSpec("BENCH", Role.OWNER, 0x100000, size, 0, Prot.RW, CachePolicy.ARM_NORMAL);
         // Validated once, as a toolstack does with a domain's config.

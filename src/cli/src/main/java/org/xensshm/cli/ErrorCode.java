@@ -5,6 +5,7 @@ import java.util.List;
 import org.xensshm.cli.command.InputException;
 import org.xensshm.engine.BackendFailureException;
 import org.xensshm.engine.CleanupIncompleteException;
+import org.xensshm.engine.HypervisorDefectException;
 import org.xensshm.engine.MapSpaceRefusedException;
 import org.xensshm.engine.PageMappingException;
 import org.xensshm.engine.PageRun;
@@ -34,6 +35,7 @@ record ErrorCode(String type, String reason) {
             case PageMappingException failed -> new ErrorCode("PAGE_MAPPING_FAILED", errnoOf(failed.failures()));
             case BackendFailureException failed -> new ErrorCode("BACKEND_FAILURE", Errno.name(failed.call().errno()));
             case CleanupIncompleteException _ -> new ErrorCode("CLEANUP_INCOMPLETE", "");
+            case HypervisorDefectException _ -> new ErrorCode("HYPERVISOR_DEFECT", "SHARE_WITHOUT_REFERENCE");
             case NativeAccessUnavailableException _ -> new ErrorCode("NATIVE_UNAVAILABLE", "");
             case TestBedUnavailableException _ -> new ErrorCode("TESTBED_UNAVAILABLE", "");
             case XenCallException failed -> new ErrorCode("XEN_CALL_FAILED", Errno.name(failed.errno()));

@@ -87,7 +87,7 @@ class NativeCommandsTest {
         assertTrue(text.out().startsWith("2 regions recorded in xenstore\n"), text.describe());
         assertTrue(text.out().matches("(?s).*\\nID1\\s+1 \\(vm1\\)\\s+\\[0x100000, 0x200000\\)\\s+256\\s+rw\\s+ARM_normal"
                 + "\\s+2\\s+1\\s+active\\n.*"), text.describe());
-        assertTrue(text.out().matches("(?s).*\\n3 \\(vm3\\)\\s+ID2\\s+\\[0x690000, 0x780000\\)\\s+0x10000\\s+240\\s+mapped\\n.*"),
+        assertTrue(text.out().matches("(?s).*\\n3 \\(vm3\\)\\s+ID2\\s+\\[0x690000, 0x780000\\)\\s+0x10000\\s+240\\s+gmfn_share\\s+mapped\\n.*"),
                 text.describe());
         List<?> regions = (List<?>) JsonReader.object(json.out()).get("regions");
         assertEquals(List.of("ID1", "ID2"), regions.stream().map(r -> ((Map<?, ?>) r).get("id")).toList());
@@ -155,7 +155,7 @@ class NativeCommandsTest {
         assertEquals(Map.of("type", "MAP_SPACE_REFUSED", "reason", "EPERM", "exitStatus", 1L),
                 code(Cli.java().env(bed.clientEnvironment()).in(dir)
                         .run("--json", "attach", "--domid", "2", "--map-space", "foreign", "vm2.cfg")));
-        xen.patched(false);
+        xen.personality(SimulatedHypervisor.Personality.STOCK);
         assertEquals(Map.of("type", "MAP_SPACE_REFUSED", "reason", "ENOSYS", "exitStatus", 1L),
                 code(Cli.java().env(bed.clientEnvironment()).in(dir).run("--json", "attach", "--domid", "2", "vm2.cfg")));
         Examples.write(dir, "bad", "name = \"bad\"\nstatic_shm = [ \"id=X, begin=0x1001, size=0x1000\" ]\n");
@@ -189,10 +189,63 @@ class NativeCommandsTest {
         assertEquals(1, foreign.errLines().size(), foreign.describe());
         assertTrue(foreign.err().contains("XENMAPSPACE_gmfn_foreign (space 4) (EPERM)"), foreign.describe());
 
-        xen.patched(false);
+        xen.personality(SimulatedHypervisor.Personality.STOCK);
         Cli.Run stock = Cli.java().env(bed.clientEnvironment()).in(dir).run("attach", "--domid", "2", "vm2.cfg");
         assertEquals(1, stock.status(), stock.describe());
         assertTrue(stock.err().contains("XENMAPSPACE_gmfn_share (space 6) (ENOSYS)"), stock.describe());
+        assertUnmapped(2, 0x500, 0x100);
+    }
+
+    /** What the hypervisor does with shared pages, through the command, for each Xen. */
+    @Test
+    void selftestTellsTheThreeHypervisorsApart() {
+        Map<SimulatedHypervisor.Personality, String> verdicts = Map.of(
+                SimulatedHypervisor.Personality.STOCK, "gmfn_share is not offered here (ENOSYS)",
+                SimulatedHypervisor.Personality.SERIES, "gmfn_share holds NO page reference here",
+                SimulatedHypervisor.Personality.SERIES_FIXED, "gmfn_share maps and keeps its page references");
+        for (SimulatedHypervisor.Personality personality : SimulatedHypervisor.Personality.values()) {
+            xen.personality(personality);
+            Cli.Run text = run("selftest");
+            assertTrue(text.out().contains(verdicts.get(personality)), text.describe());
+            Map<String, Object> json = JsonReader.object(run("selftest", "--json").out());
+            assertEquals(true, json.get("cached"), "the answer is kept for the boot");
+            assertEquals(personality == SimulatedHypervisor.Personality.SERIES, json.get("shareFreesOwnerPages"));
+            assertEquals(true, json.get("batchedRemovals"));
+            Map<?, ?> hypervisor = (Map<?, ?>) json.get("hypervisor");
+            assertEquals("4.17", hypervisor.get("version"));
+        }
+        for (int domid = 4; domid < 20; domid++) {
+            assertTrue(xen.domainInfo(domid).isEmpty(), "no scratch domain is left: " + domid);
+        }
+    }
+
+    @Test
+    void onTheShippedSeriesAttachRefusesAndTheOverrideWarnsAtDetach() {
+        xen.personality(SimulatedHypervisor.Personality.SERIES);
+        run("attach", "--domid", "1", "vm1.cfg");
+        assertEquals(Map.of("type", "HYPERVISOR_DEFECT", "reason", "SHARE_WITHOUT_REFERENCE", "exitStatus", 1L),
+                code(Cli.java().env(bed.clientEnvironment()).in(dir).run("--json", "attach", "--domid", "2", "vm2.cfg")));
+        assertUnmapped(2, 0x500, 0x100);
+
+        run("attach", "--domid", "2", "--allow-unreferenced-share", "vm2.cfg");
+        assertTrue(run("status").out().contains("NO page reference"));
+        Cli.Run detach = Cli.java().env(bed.clientEnvironment()).in(dir).run("detach", "--domid", "2");
+        assertEquals(0, detach.status(), detach.describe());
+        assertTrue(detach.err().contains("freed them under their owner"), detach.describe());
+    }
+
+    @Test
+    void aTrustedBorrowerMapsOnStockXenAndStatusSaysSo() {
+        xen.personality(SimulatedHypervisor.Personality.STOCK);
+        run("attach", "--domid", "1", "vm1.cfg");
+        Cli.Run attach = run("attach", "--domid", "2", "--trust-borrower", "vm2.cfg");
+        assertTrue(attach.out().contains("maps domain 1's gfns"), attach.describe());
+        assertShared(1, 0x100, 2, 0x500, 0x100);
+        assertTrue(run("status").out().contains("gmfn_foreign, trusted (owner is its target)"));
+        Cli.Run mixed = Cli.java().env(bed.clientEnvironment()).in(dir)
+                .run("attach", "--domid", "3", "--trust-borrower", "--map-space", "share", "vm3.cfg");
+        assertEquals(2, mixed.status(), mixed.describe());
+        run("detach", "--domid", "2");
         assertUnmapped(2, 0x500, 0x100);
     }
 

@@ -4,11 +4,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xensshm.engine.RegionRefusedException.Reason;
 import org.xensshm.host.Errno;
+import org.xensshm.host.MapSpace;
 import org.xensshm.host.PageBatch;
 import org.xensshm.host.StoreTransaction;
 import org.xensshm.host.XenCallException;
@@ -65,6 +67,8 @@ final class Attach {
     private final int domid;
     private final List<SshmSpec> specs;
     private final List<Step> done = new ArrayList<>();
+    /** The hypervisor's share mappings hold no page reference, and the settings allow them anyway. */
+    private boolean unreferencedShare;
 
     Attach(Seams seams, int domid, List<SshmSpec> specs) {
         this.seams = seams;
@@ -78,10 +82,15 @@ final class Attach {
         if (specs.isEmpty()) {
             return new AttachReport(domid, seams.settings().mapSpace(), List.of());
         }
-        if (!seams.exists(domid, null, domid)) {
-            throw new RegionRefusedException(domid, null, Reason.DOMAIN_NOT_FOUND, "the domain does not exist");
+        if (!seams.alive(domid, null, domid)) {
+            throw new RegionRefusedException(domid, null, Reason.DOMAIN_NOT_FOUND,
+                    seams.domain(domid, null, domid).isEmpty() ? "the domain does not exist"
+                            : "the domain is shutting down or dying");
         }
         long largest = specs.stream().filter(s -> s.role() == Role.BORROWER).mapToLong(SshmSpec::pageCount).max().orElse(0);
+        if (largest > 0) {
+            refuseUnsafeSharing();
+        }
         try (Worker worker = Worker.start();
              PageBatch batch = largest == 0 ? null
                      : PageBatch.allocate((int) Math.min(seams.settings().chunkPages(), largest))) {
@@ -109,6 +118,28 @@ final class Attach {
         log.info("domain {}: attached static_shm {}", domid,
                 specs.stream().map(s -> s.id() + " (" + s.role() + ")").toList());
         return new AttachReport(domid, seams.settings().mapSpace(), done.stream().map(Attach::reported).toList());
+    }
+
+    /**
+     * On a hypervisor whose gmfn_share mappings hold no page reference, a later detach would free
+     * the owner's pages: refuse before anything is touched, unless the settings allow it.
+     */
+    private void refuseUnsafeSharing() {
+        EngineSettings settings = seams.settings();
+        if (settings.mapSpace() != MapSpace.GMFN_SHARE) {
+            return;
+        }
+        SelfTestReport hypervisor = seams.selfTest(domid);
+        if (!hypervisor.shareFreesOwnerPages()) {
+            return;
+        }
+        if (!settings.allowUnreferencedShare()) {
+            throw new HypervisorDefectException(domid, null, hypervisor.identity());
+        }
+        unreferencedShare = true;
+        log.error("domain {}: sharing with gmfn_share on {}, whose share mappings hold no page reference: as "
+                + "allowed, but any detach or death of this borrower will free pages its owner still uses",
+                domid, hypervisor.identity());
     }
 
     private static AttachReport.Region reported(Step step) {
@@ -153,13 +184,16 @@ final class Attach {
                 case ACTIVE -> {
                 }
             }
-            if (!seams.exists(domid, id, owner.owner())) {
+            if (!seams.alive(domid, id, owner.owner())) {
                 throw new RegionRefusedException(domid, id, Reason.OWNER_GONE, "its owner, domain "
-                        + owner.owner() + ", no longer exists; run reconcile to clean up its record");
+                        + owner.owner() + ", is gone or going; run reconcile to clean up its record");
             }
             if (owner.borrowers().contains(domid)) {
                 throw new RegionRefusedException(domid, id, Reason.ID_IN_USE,
                         "the region already lists this domain as a borrower; run reconcile");
+            }
+            if (seams.settings().trustBorrowers()) {
+                refuseSecondTarget(tx, id, owner.owner());
             }
             if (!owner.prot().grants(spec.prot())) {
                 throw new RegionRefusedException(domid, id, Reason.PROT_NOT_GRANTED,
@@ -170,11 +204,33 @@ final class Attach {
                             + Records.hex(spec.offset()) + " + size " + Records.hex(spec.size())
                             + " exceeds the owner's region [" + Records.hex(owner.begin()) + ", "
                             + Records.hex(owner.end()) + ") of " + Records.hex(owner.end() - owner.begin()) + " bytes"));
-            records.addBorrower(tx, domid, spec, worker);
+            records.addBorrower(tx, domid, spec, mappingKind(), worker);
             return new Borrowed(spec, owner.owner(), source);
         });
         log.debug("domain {}: static_shm {} recorded as borrower of domain {}", domid, id, borrowed.owner);
         return borrowed;
+    }
+
+    private MappingKind mappingKind() {
+        return MappingKind.of(seams.settings().mapSpace(), seams.settings().trustBorrowers(), unreferencedShare);
+    }
+
+    /**
+     * A domain can be the device model of one domain only, for good: a trusted borrower of one
+     * owner cannot borrow from another, in this attach or ever after.
+     */
+    private void refuseSecondTarget(StoreTransaction tx, String id, int owner) {
+        Map<String, Integer> trusted = new TreeMap<>(records.trustedOwners(tx, domid));
+        done.stream().filter(step -> step instanceof Borrowed).map(step -> (Borrowed) step)
+                .forEach(b -> trusted.put(b.spec.id(), b.owner));
+        trusted.forEach((otherId, otherOwner) -> {
+            if (otherOwner != owner) {
+                throw new RegionRefusedException(domid, id, Reason.TARGET_TAKEN, "as a trusted borrower it "
+                        + "would have domain " + owner + " as its target, but domain " + otherOwner + " (region "
+                        + otherId + ") already is, and a target can never change: a trusted borrower maps from "
+                        + "one owner only");
+            }
+        });
     }
 
     /** Checks that the domain has its xenstore directory and does not use the id yet. */
@@ -191,8 +247,12 @@ final class Attach {
 
     private void map(Borrowed region, PageBatch batch) {
         SshmSpec spec = region.spec;
+        if (seams.settings().trustBorrowers()) {
+            trust(region);
+        }
         while (region.mappedPages < spec.pageCount()) {
             int n = (int) Math.min(batch.capacity(), spec.pageCount() - region.mappedPages);
+            clearWindow(spec, spec.firstGfn() + region.mappedPages, n);
             batch.fillRange(region.source.first() + region.mappedPages, spec.firstGfn() + region.mappedPages, n);
             batch.resetErrors();
             region.chunkInBatch = true;
@@ -215,6 +275,11 @@ final class Attach {
             if (!failures.isEmpty()) {
                 boolean spaceRefused = failures.pages() == n && (uniformErrno == Errno.ENOSYS
                         || uniformErrno == Errno.EOPNOTSUPP || uniformErrno == Errno.EPERM);
+                if (spaceRefused && uniformErrno == Errno.EPERM && seams.settings().trustBorrowers()) {
+                    throw new RegionRefusedException(domid, spec.id(), Reason.TARGET_TAKEN, "the hypervisor "
+                            + "refused the mapping although the domain was to be domain " + region.owner + "'s "
+                            + "trusted borrower: another domain is its target already, and a target can never change");
+                }
                 throw spaceRefused
                         ? new MapSpaceRefusedException(domid, spec.id(), region.owner, seams.settings().mapSpace(), uniformErrno)
                         : new PageMappingException(domid, spec.id(), region.owner, failures.runs());
@@ -222,6 +287,45 @@ final class Attach {
             region.mappedPages += n;
             region.chunkInBatch = false;
             log.debug("domain {}: static_shm {}: mapped {}/{} pages", domid, spec.id(), region.mappedPages, spec.pageCount());
+        }
+    }
+
+    /**
+     * Makes the owner the borrower's target, which gmfn_foreign between two domUs needs. Xen
+     * answers EINVAL when the borrower has a target already: an earlier attach made it this owner,
+     * or something else made it another domain, which the mapping's EPERM then tells.
+     */
+    private void trust(Borrowed region) {
+        try {
+            seams.hypervisor().setTarget(domid, region.owner);
+            log.warn("domain {}: static_shm {}: domain {} is now the target of domain {}, which may map all its "
+                    + "memory for the rest of its life", domid, region.spec.id(), region.owner, domid);
+        } catch (XenCallException e) {
+            if (e.errno() != Errno.EINVAL) {
+                throw new BackendFailureException(domid, region.spec.id(), "making domain " + region.owner
+                        + " the target of domain " + domid, e);
+            }
+        }
+    }
+
+    /**
+     * Empties the borrower's window before mapping into it: whatever a crashed or foreign
+     * toolstack left there goes. Mapping over a live mapping of the same page would leak a page
+     * reference in Xen (its p2m lets an old entry go only when the page differs), keeping a
+     * destroyed owner a zombie for good; over anything else it would silently replace it.
+     */
+    private void clearWindow(SshmSpec spec, long firstGfn, int pages) {
+        PageRuns failures = new PageRuns();
+        long stale = unmapper.unmap(domid, spec.id(), firstGfn, pages, failures, false);
+        if (!failures.isEmpty()) {
+            PageRun first = failures.runs().getFirst();
+            throw new BackendFailureException(domid, spec.id(), "emptying the window before mapping it",
+                    new XenCallException("remove_from_physmap", "domid=" + domid, first.errno(),
+                            "could not remove " + PageRuns.describe(failures.runs())));
+        }
+        if (stale > 0) {
+            log.warn("domain {}: static_shm {}: removed {} stale mapping(s) from the window before mapping it",
+                    domid, spec.id(), stale);
         }
     }
 
@@ -253,7 +357,7 @@ final class Attach {
                 PageRuns failures = new PageRuns();
                 unmapper.unmap(domid, b.spec.id(), b.spec.firstGfn(), b.mappedPages, failures, true);
                 if (b.chunkInBatch) {
-                    unmapChunk(batch, failures);
+                    unmapper.unmapAttempted(domid, batch, failures);
                 }
                 if (!failures.isEmpty()) {
                     log.warn("domain {}: static_shm {}: could not unmap {}", domid, b.spec.id(),
@@ -294,21 +398,5 @@ final class Attach {
                         : " (its records are still marked as in progress)"), stillMapped, storeFailure);
         log.error("{}", incomplete.getMessage());
         cause.addSuppressed(incomplete);
-    }
-
-    /**
-     * Unmaps the entries of the chunk in flight that may be mapped. Entries that failed were not
-     * mapped by this call: whatever is at their gfn is not ours. Entries without a result (the
-     * call failed as a whole) may have been mapped before it failed, so they count as mapped; a
-     * leaked mapping would give the borrower access that no record shows.
-     */
-    private void unmapChunk(PageBatch batch, PageRuns failures) {
-        for (int i = 0; i < batch.count(); i++) {
-            int error = batch.error(i);
-            if ((error == 0 || error == PageBatch.NOT_ATTEMPTED)
-                    && unmapper.removePage(domid, batch.targetPage(i), failures) == Unmapper.Removal.DOMAIN_GONE) {
-                break;
-            }
-        }
     }
 }

@@ -59,10 +59,23 @@ final class Detach {
                         + " recorded but not finished" + (sweep.storeFailure() == null ? ""
                         : " (removing the unmapped entries failed)"), sweep.stillMapped(), sweep.storeFailure());
             }
-            DetachReport report = new DetachReport(domid, released);
+            DetachReport report = new DetachReport(domid, released, freedOwnerPages(sweep.done()));
+            report.warnings().forEach(warning -> log.error("{}", warning));
             log.info("domain {}: detached static_shm {}", domid, report.regions());
             return report;
         }
+    }
+
+    /**
+     * Entries mapped with gmfn_share on a hypervisor whose share mappings hold no page reference
+     * (allowed by the settings of their attach): unmapping them freed the owner's pages under it.
+     */
+    private List<String> freedOwnerPages(List<Unmapping> unmapped) {
+        return unmapped.stream().filter(u -> u.mapping() == MappingKind.SHARE_UNREFERENCED)
+                .map(u -> "domain " + domid + ", static_shm id " + u.id() + ": this hypervisor's gmfn_share "
+                        + "mappings hold no page reference, so unmapping " + u.pages() + " page(s) freed them under "
+                        + "their owner, which may still use them; restart the owner before its memory is reused")
+                .toList();
     }
 
     private Plan plan(StoreTransaction tx, Worker worker) {

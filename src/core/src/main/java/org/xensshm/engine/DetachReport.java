@@ -4,11 +4,17 @@ import java.util.List;
 
 import org.xensshm.spec.Role;
 
-/** What {@link StaticShmEngine#detach} did, region by region. */
-public record DetachReport(int domid, List<Released> regions) {
+/**
+ * What {@link StaticShmEngine#detach} did, region by region.
+ *
+ * @param warnings what the detach did that an operator must know, e.g. that the hypervisor freed
+ *                 pages an owner still uses
+ */
+public record DetachReport(int domid, List<Released> regions, List<String> warnings) {
 
     public DetachReport {
         regions = List.copyOf(regions);
+        warnings = List.copyOf(warnings);
     }
 
     public enum Outcome {

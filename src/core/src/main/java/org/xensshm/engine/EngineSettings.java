@@ -8,15 +8,27 @@ import org.xensshm.host.MapSpace;
 /**
  * How {@link StaticShmEngine} talks to Xen.
  *
- * @param mapSpace            the XENMAPSPACE_* borrowers' pages are mapped with; the seed's
- *                            {@link MapSpace#GMFN_SHARE} by default
- * @param chunkPages          pages per XENMEM_add_to_physmap_batch call, 1..65535 (the ABI's
- *                            uint16 size); the off-heap batch is this big whatever the region size
- * @param transactionAttempts how often a xenstore transaction is tried when commits conflict
- * @param retryBackoff        base pause between conflicting attempts; grows with each attempt
- *                            (randomised, so that competing toolstacks spread out); zero for none
+ * @param mapSpace               the XENMAPSPACE_* borrowers' pages are mapped with; the seed's
+ *                               {@link MapSpace#GMFN_SHARE} by default
+ * @param trustBorrowers         with {@link MapSpace#GMFN_FOREIGN}: make each owner its borrower's
+ *                               target (XEN_DOMCTL_set_target), which stock Xen requires before it
+ *                               maps one domU's pages into another. The price: the borrower becomes
+ *                               a device model of the owner, with rights over <em>all</em> the
+ *                               owner's memory, for the rest of the borrower's life (a target can
+ *                               never be changed or cleared). Off by default
+ * @param allowUnreferencedShare map with {@link MapSpace#GMFN_SHARE} even on a hypervisor whose
+ *                               share mappings hold no reference on the owner's page (the static shm
+ *                               series as its vendor ships it), where every detach or death of a
+ *                               borrower frees pages the owner still uses. Only for hosts that never
+ *                               detach or destroy a borrower; off by default
+ * @param chunkPages             pages per XENMEM_add_to_physmap_batch call, 1..65535 (the ABI's
+ *                               uint16 size); the off-heap batch is this big whatever the region size
+ * @param transactionAttempts    how often a xenstore transaction is tried when commits conflict
+ * @param retryBackoff           base pause between conflicting attempts; grows with each attempt
+ *                               (randomised, so that competing toolstacks spread out); zero for none
  */
-public record EngineSettings(MapSpace mapSpace, int chunkPages, int transactionAttempts, Duration retryBackoff) {
+public record EngineSettings(MapSpace mapSpace, boolean trustBorrowers, boolean allowUnreferencedShare,
+                             int chunkPages, int transactionAttempts, Duration retryBackoff) {
 
     /** The most entries one XENMEM_add_to_physmap_batch call takes. */
     public static final int MAX_CHUNK_PAGES = 0xFFFF;
@@ -24,6 +36,9 @@ public record EngineSettings(MapSpace mapSpace, int chunkPages, int transactionA
     public EngineSettings {
         Objects.requireNonNull(mapSpace, "mapSpace");
         Objects.requireNonNull(retryBackoff, "retryBackoff");
+        if (trustBorrowers && mapSpace != MapSpace.GMFN_FOREIGN) {
+            throw new IllegalArgumentException("trusting borrowers goes with map space GMFN_FOREIGN, not " + mapSpace);
+        }
         if (chunkPages < 1 || chunkPages > MAX_CHUNK_PAGES) {
             throw new IllegalArgumentException("chunkPages must be in 1.." + MAX_CHUNK_PAGES + ": " + chunkPages);
         }
@@ -35,24 +50,43 @@ public record EngineSettings(MapSpace mapSpace, int chunkPages, int transactionA
         }
     }
 
-    /** gmfn_share, 65535-page chunks, 32 attempts, 1 ms base backoff. */
+    /** gmfn_share on a hypervisor that keeps references, 65535-page chunks, 32 attempts, 1 ms base backoff. */
     public static EngineSettings defaults() {
-        return new EngineSettings(MapSpace.GMFN_SHARE, MAX_CHUNK_PAGES, 32, Duration.ofMillis(1));
+        return new EngineSettings(MapSpace.GMFN_SHARE, false, false, MAX_CHUNK_PAGES, 32, Duration.ofMillis(1));
     }
 
+    /** The same settings with another map space; trusting borrowers ends with gmfn_foreign. */
     public EngineSettings withMapSpace(MapSpace mapSpace) {
-        return new EngineSettings(mapSpace, chunkPages, transactionAttempts, retryBackoff);
+        return new EngineSettings(mapSpace, trustBorrowers && mapSpace == MapSpace.GMFN_FOREIGN,
+                allowUnreferencedShare, chunkPages, transactionAttempts, retryBackoff);
+    }
+
+    /**
+     * gmfn_foreign with every owner made its borrower's target: what stock Xen needs, at the price
+     * {@link #trustBorrowers() described above}.
+     */
+    public EngineSettings withTrustedBorrowers() {
+        return new EngineSettings(MapSpace.GMFN_FOREIGN, true, allowUnreferencedShare, chunkPages,
+                transactionAttempts, retryBackoff);
+    }
+
+    /** See {@link #allowUnreferencedShare()}: for hosts that never detach or destroy a borrower. */
+    public EngineSettings withUnreferencedShareAllowed(boolean allowed) {
+        return new EngineSettings(mapSpace, trustBorrowers, allowed, chunkPages, transactionAttempts, retryBackoff);
     }
 
     public EngineSettings withChunkPages(int chunkPages) {
-        return new EngineSettings(mapSpace, chunkPages, transactionAttempts, retryBackoff);
+        return new EngineSettings(mapSpace, trustBorrowers, allowUnreferencedShare, chunkPages, transactionAttempts,
+                retryBackoff);
     }
 
     public EngineSettings withTransactionAttempts(int transactionAttempts) {
-        return new EngineSettings(mapSpace, chunkPages, transactionAttempts, retryBackoff);
+        return new EngineSettings(mapSpace, trustBorrowers, allowUnreferencedShare, chunkPages, transactionAttempts,
+                retryBackoff);
     }
 
     public EngineSettings withRetryBackoff(Duration retryBackoff) {
-        return new EngineSettings(mapSpace, chunkPages, transactionAttempts, retryBackoff);
+        return new EngineSettings(mapSpace, trustBorrowers, allowUnreferencedShare, chunkPages, transactionAttempts,
+                retryBackoff);
     }
 }

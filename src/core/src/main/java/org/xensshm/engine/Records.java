@@ -31,13 +31,14 @@ import org.xensshm.spec.SshmSpec;
  *                        /worker        token of the operation with work in progress
  *                        /slaves/&lt;domid&gt;/begin /end /offset   0x-hex bytes
  *                                       /prot
+ *                                       /mapping  gmfn_share | gmfn_foreign | gmfn_foreign+target
  *                                       /state  absent (mapped) | mapping | unmapping
  *                                       /worker
  * /local/domain/&lt;domid&gt;/static_shm/&lt;id&gt;/role   master | slave
  * </pre>
  *
  * The seed calls the owner {@code master} and a borrower {@code slave}; those words appear here
- * only as the strings written. The last record to go takes {@code /libxl/static_shm} with it, and
+ * only as the strings written. {@code mapping} (how the pages were mapped) is ours too. The last record to go takes {@code /libxl/static_shm} with it, and
  * {@code /libxl} if nothing else is in it; likewise a domain's {@code static_shm} directory goes
  * with its last role entry. Numbers are written and read in one base each: domids and counts
  * decimal, addresses 0x-hex (the seed wrote the owner's domid in decimal and read it as hex).
@@ -59,6 +60,7 @@ final class Records {
     private static final String USERCNT = "usercnt";
     private static final String STATE = "state";
     private static final String WORKER = "worker";
+    private static final String MAPPING_KIND = "mapping";
     private static final String ROLE = "role";
     private static final String ROLE_OWNER = "master";
     private static final String ROLE_BORROWER = "slave";
@@ -94,7 +96,7 @@ final class Records {
     }
 
     /** A borrower's entry in a region's record. */
-    record Borrower(String id, int domid, long begin, long end, long offset, Prot prot,
+    record Borrower(String id, int domid, long begin, long end, long offset, Prot prot, MappingKind mapping,
                     BorrowerStatus.State state, String worker) {
 
         long firstGfn() {
@@ -106,7 +108,7 @@ final class Records {
         }
 
         BorrowerStatus toStatus() {
-            return new BorrowerStatus(domid, begin, end, offset, prot, state);
+            return new BorrowerStatus(domid, begin, end, offset, prot, mapping, state);
         }
     }
 
@@ -165,7 +167,10 @@ final class Records {
             case UNMAPPING -> BorrowerStatus.State.UNMAPPING;
             default -> throw new RecordFormatException(where + "/state is unknown");
         };
-        return Optional.of(new Borrower(id, domid, begin, end, offset, prot, state,
+        String kindText = tx.read(borrowerField(id, domid, MAPPING_KIND)).orElse("");
+        MappingKind mapping = MappingKind.parse(kindText)
+                .orElseThrow(() -> new RecordFormatException(where + "/mapping is unknown: '" + kindText + "'"));
+        return Optional.of(new Borrower(id, domid, begin, end, offset, prot, mapping, state,
                 tx.read(borrowerField(id, domid, WORKER)).orElse(null)));
     }
 
@@ -200,6 +205,18 @@ final class Records {
 
     boolean lends(StoreTransaction tx, String id, int domid) {
         return tx.read(borrower(id, domid)).isPresent();
+    }
+
+    /** The owners whose pages {@code domid} maps as their trusted device model, by region. */
+    Map<String, Integer> trustedOwners(StoreTransaction tx, int domid) {
+        Map<String, Integer> owners = new TreeMap<>();
+        for (String id : ids(tx)) {
+            if (lends(tx, id, domid) && tx.read(borrowerField(id, domid, MAPPING_KIND))
+                    .filter(MappingKind.FOREIGN_TRUSTED.recorded()::equals).isPresent()) {
+                owners.put(id, parseDomid(id + "/" + OWNER, required(tx, id, OWNER)));
+            }
+        }
+        return owners;
     }
 
     /** Whether the domain has a xenstore directory, as a toolstack makes when it creates one. */
@@ -243,12 +260,13 @@ final class Records {
     }
 
     /** Adds {@code domid} as a borrower of the region, marked mapping by {@code worker}. */
-    void addBorrower(StoreTransaction tx, int domid, SshmSpec spec, Worker worker) {
+    void addBorrower(StoreTransaction tx, int domid, SshmSpec spec, MappingKind mapping, Worker worker) {
         String id = spec.id();
         tx.write(borrowerField(id, domid, BEGIN), hex(spec.begin()));
         tx.write(borrowerField(id, domid, END), hex(spec.end()));
         tx.write(borrowerField(id, domid, OFFSET), hex(spec.offset()));
         tx.write(borrowerField(id, domid, PROT), spec.prot().toString());
+        tx.write(borrowerField(id, domid, MAPPING_KIND), mapping.recorded());
         tx.write(borrowerField(id, domid, STATE), MAPPING);
         tx.write(borrowerField(id, domid, WORKER), worker.token());
         tx.write(roleDirectory(domid, id) + "/" + ROLE, ROLE_BORROWER);

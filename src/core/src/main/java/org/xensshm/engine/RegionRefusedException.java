@@ -29,7 +29,9 @@ public final class RegionRefusedException extends SshmException {
         /** The borrower's offset and size reach beyond the owner's region. */
         OUTSIDE_OWNER_REGION,
         /** The region's xenstore record cannot be read back. */
-        CORRUPT_RECORD
+        CORRUPT_RECORD,
+        /** A trusted borrower already has another domain as its target, which can never change. */
+        TARGET_TAKEN
     }
 
     private final Reason reason;

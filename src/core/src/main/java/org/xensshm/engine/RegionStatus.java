@@ -39,9 +39,11 @@ public record RegionStatus(String id, int owner, long begin, long end, Prot prot
      *
      * @param begin  the borrower's guest-physical start address
      * @param end    its end address, exclusive
-     * @param offset where in the owner's region its mapping starts
+     * @param offset  where in the owner's region its mapping starts
+     * @param mapping how its pages were mapped, as recorded
      */
-    public record BorrowerStatus(int domid, long begin, long end, long offset, Prot prot, State state) {
+    public record BorrowerStatus(int domid, long begin, long end, long offset, Prot prot, MappingKind mapping,
+                                 State state) {
 
         public enum State {
             /** All pages are mapped. */

@@ -1,8 +1,10 @@
 package org.xensshm.engine;
 
+import java.util.Optional;
 import java.util.function.Function;
 
 import org.xensshm.engine.RegionRefusedException.Reason;
+import org.xensshm.host.DomainInfo;
 import org.xensshm.host.Hypervisor;
 import org.xensshm.host.Store;
 import org.xensshm.host.StoreTransaction;
@@ -10,15 +12,50 @@ import org.xensshm.host.XenCallException;
 
 /**
  * What every engine operation works through: the hypervisor and the store, the records in the
- * store, and the settings; with the two calls whose failures every operation reports alike.
+ * store, and the settings; with the calls whose failures every operation reports alike, and what
+ * the engine learnt about the hypervisor (whether it takes batched removals).
  */
-record Seams(Hypervisor hypervisor, Store store, Records records, EngineSettings settings) {
+final class Seams {
 
     /** Value of a domid argument when a step concerns no particular domain. */
     static final int NO_DOMAIN = SshmException.NO_DOMAIN;
 
+    private final Hypervisor hypervisor;
+    private final Store store;
+    private final Records records;
+    private final EngineSettings settings;
+    /** Cleared once the hypervisor refuses a batched removal: it is not asked again. */
+    private volatile boolean batchedRemovals = true;
+
     Seams(Hypervisor hypervisor, Store store, EngineSettings settings) {
-        this(hypervisor, store, new Records(store), settings);
+        this.hypervisor = hypervisor;
+        this.store = store;
+        this.records = new Records(store);
+        this.settings = settings;
+    }
+
+    Hypervisor hypervisor() {
+        return hypervisor;
+    }
+
+    Store store() {
+        return store;
+    }
+
+    Records records() {
+        return records;
+    }
+
+    EngineSettings settings() {
+        return settings;
+    }
+
+    boolean batchedRemovals() {
+        return batchedRemovals;
+    }
+
+    void refuseBatchedRemovals() {
+        batchedRemovals = false;
     }
 
     /**
@@ -40,12 +77,40 @@ record Seams(Hypervisor hypervisor, Store store, Records records, EngineSettings
         }
     }
 
-    /** Whether {@code domid} exists; {@code actingDomid} and {@code id} are for messages. */
-    boolean exists(int actingDomid, String id, int domid) {
+    /**
+     * What the hypervisor reports about {@code domid}, if anything; {@code actingDomid} and
+     * {@code id} are for messages.
+     */
+    Optional<DomainInfo> domain(int actingDomid, String id, int domid) {
         try {
-            return hypervisor.domainExists(domid);
+            return hypervisor.domainInfo(domid);
         } catch (XenCallException e) {
             throw new BackendFailureException(actingDomid, id, "looking up domain " + domid, e);
         }
+    }
+
+    /**
+     * Whether {@code domid} still has its physmap: it exists and is not dying (Xen tears a dying
+     * domain's physmap down itself, so there is nothing left to unmap or record for it).
+     */
+    boolean exists(int actingDomid, String id, int domid) {
+        return domain(actingDomid, id, domid).filter(info -> !info.dying()).isPresent();
+    }
+
+    /**
+     * What the hypervisor does with shared pages: the self-test's answer kept for this boot, or a
+     * fresh run.
+     */
+    SelfTestReport selfTest(int actingDomid) {
+        try {
+            return new HypervisorSelfTest(hypervisor, store).cachedOrRun();
+        } catch (XenCallException e) {
+            throw new BackendFailureException(actingDomid, null, "testing what the hypervisor does with shared pages", e);
+        }
+    }
+
+    /** Whether {@code domid} can take part in new sharing: it exists, neither dying nor shut down. */
+    boolean alive(int actingDomid, String id, int domid) {
+        return domain(actingDomid, id, domid).filter(DomainInfo::alive).isPresent();
     }
 }

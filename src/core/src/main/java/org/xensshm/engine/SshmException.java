@@ -13,7 +13,7 @@ import java.util.OptionalInt;
  */
 public abstract sealed class SshmException extends RuntimeException
         permits RegionRefusedException, MapSpaceRefusedException, PageMappingException,
-        BackendFailureException, CleanupIncompleteException {
+        BackendFailureException, CleanupIncompleteException, HypervisorDefectException {
 
     /** Value of the domid field when the failure concerns no particular domain. */
     static final int NO_DOMAIN = -1;

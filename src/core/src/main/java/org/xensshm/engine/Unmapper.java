@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xensshm.engine.RegionStatus.BorrowerStatus;
 import org.xensshm.host.Errno;
+import org.xensshm.host.PageBatch;
 import org.xensshm.host.XenCallException;
 import org.xensshm.spec.Role;
 
@@ -27,9 +28,10 @@ final class Unmapper {
     }
 
     /** A borrower entry marked unmapping, whose pages are to be unmapped and entry removed. */
-    record Unmapping(String id, int domid, long firstGfn, long pages, BorrowerStatus.State was) {
+    record Unmapping(String id, int domid, long firstGfn, long pages, MappingKind mapping, BorrowerStatus.State was) {
         static Unmapping of(Records.Borrower entry) {
-            return new Unmapping(entry.id(), entry.domid(), entry.firstGfn(), entry.pages(), entry.state());
+            return new Unmapping(entry.id(), entry.domid(), entry.firstGfn(), entry.pages(), entry.mapping(),
+                    entry.state());
         }
     }
 
@@ -108,44 +110,107 @@ final class Unmapper {
      * are added to {@code failures}. A gfn with nothing mapped (ENOENT) counts as unmapped; it is
      * worth a warning only where every page was known to be mapped. A domain that disappears
      * (ESRCH) has no pages left.
+     *
+     * @return how many gfns had something mapped that is now removed
      */
-    void unmap(int domid, String id, long first, long count, PageRuns failures, boolean expectMapped) {
-        long absent = 0;
-        for (long gfn = first; gfn < first + count; gfn++) {
-            Removal removal = removePage(domid, gfn, failures);
-            if (removal == Removal.DOMAIN_GONE) {
-                log.info("domain {}: static_shm {}: the domain is gone, and its physmap with it", domid, id);
-                return;
-            }
-            if (removal == Removal.ABSENT) {
-                absent++;
+    long unmap(int domid, String id, long first, long count, PageRuns failures, boolean expectMapped) {
+        if (count == 0) {
+            return 0;
+        }
+        Tally tally = new Tally();
+        try (PageBatch batch = PageBatch.allocate((int) Math.min(count, seams.settings().chunkPages()))) {
+            for (long done = 0; done < count && !tally.domainGone; done += batch.count()) {
+                batch.fillTargets(first + done, (int) Math.min(batch.capacity(), count - done));
+                remove(domid, batch, failures, tally);
             }
         }
-        if (absent > 0) {
+        if (tally.domainGone) {
+            log.info("domain {}: static_shm {}: the domain is gone, and its physmap with it", domid, id);
+        } else if (tally.absent > 0) {
             if (expectMapped) {
-                log.warn("domain {}: static_shm {}: {} of {} pages were already unmapped", domid, id, absent, count);
+                log.warn("domain {}: static_shm {}: {} of {} pages were already unmapped", domid, id, tally.absent, count);
             } else {
-                log.debug("domain {}: static_shm {}: {} of {} pages were not mapped", domid, id, absent, count);
+                log.debug("domain {}: static_shm {}: {} of {} pages were not mapped", domid, id, tally.absent, count);
+            }
+        }
+        return tally.removed;
+    }
+
+    /**
+     * Removes the target pages of the batch's entries that may be mapped: those that succeeded,
+     * and those without a result. Entries that failed were not mapped by the call: whatever is at
+     * their gfn is not ours. Entries without a result (the call failed as a whole) may have been
+     * mapped before it failed, so they count as mapped; a leaked mapping would give the borrower
+     * access that no record shows.
+     */
+    void unmapAttempted(int domid, PageBatch chunk, PageRuns failures) {
+        try (PageBatch batch = PageBatch.allocate(Math.max(1, chunk.count()))) {
+            int n = 0;
+            for (int i = 0; i < chunk.count(); i++) {
+                int error = chunk.error(i);
+                if (error == 0 || error == PageBatch.NOT_ATTEMPTED) {
+                    batch.set(n++, 0, chunk.targetPage(i));
+                }
+            }
+            batch.count(n);
+            remove(domid, batch, failures, new Tally());
+        }
+    }
+
+    /** What removing a batch found: pages removed, gfns with nothing there, and a vanished domain. */
+    private static final class Tally {
+        long removed;
+        long absent;
+        boolean domainGone;
+    }
+
+    /**
+     * Removes every target page of the batch, in multicalls unless the hypervisor refused them
+     * once (then page by page from there on, which every Xen takes).
+     */
+    private void remove(int domid, PageBatch batch, PageRuns failures, Tally tally) {
+        if (batch.count() == 0) {
+            return;
+        }
+        batch.resetErrors();
+        if (seams.batchedRemovals()) {
+            try {
+                seams.hypervisor().removeFromPhysmapBatch(domid, batch);
+            } catch (XenCallException e) {
+                // A hypervisor without multicalls says so once and is not asked again; any other
+                // failure of the whole call only sends this batch down the page-by-page path.
+                boolean refused = e.errno() == Errno.ENOSYS || e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.EPERM;
+                log.warn("domain {}: batched removal failed ({}); removing {}page by page", domid, e.getMessage(),
+                        refused ? "" : "this batch ");
+                if (refused) {
+                    seams.refuseBatchedRemovals();
+                }
+            }
+        }
+        for (int i = 0; i < batch.count(); i++) {
+            int error = batch.error(i);
+            if (error == PageBatch.NOT_ATTEMPTED) {
+                error = removeOne(domid, batch.targetPage(i));
+            }
+            switch (Math.abs(error)) {
+                case 0 -> tally.removed++;
+                case Errno.ENOENT -> tally.absent++;
+                case Errno.ESRCH -> {
+                    tally.domainGone = true;
+                    return;
+                }
+                default -> failures.add(batch.targetPage(i), Math.abs(error));
             }
         }
     }
 
-    enum Removal { REMOVED, ABSENT, DOMAIN_GONE, FAILED }
-
-    /** Removes one page; a failure other than "nothing there" or "no domain" goes to {@code failures}. */
-    Removal removePage(int domid, long gfn, PageRuns failures) {
+    /** One removal: 0, or the negative errno. */
+    private int removeOne(int domid, long gfn) {
         try {
             seams.hypervisor().removeFromPhysmap(domid, gfn);
-            return Removal.REMOVED;
+            return 0;
         } catch (XenCallException e) {
-            return switch (e.errno()) {
-                case Errno.ENOENT -> Removal.ABSENT;
-                case Errno.ESRCH -> Removal.DOMAIN_GONE;
-                default -> {
-                    failures.add(gfn, e.errno());
-                    yield Removal.FAILED;
-                }
-            };
+            return -e.errno();
         }
     }
 }

@@ -82,24 +82,6 @@ public class xen_h extends xen_h$shared {
     public static int XENMEM_remove_from_physmap() {
         return XENMEM_remove_from_physmap;
     }
-    private static final int XEN_DOMCTL_SHADOW_OP_GET_ALLOCATION = (int)30L;
-    /**
-     * {@snippet lang=c :
-     * #define XEN_DOMCTL_SHADOW_OP_GET_ALLOCATION 30
-     * }
-     */
-    public static int XEN_DOMCTL_SHADOW_OP_GET_ALLOCATION() {
-        return XEN_DOMCTL_SHADOW_OP_GET_ALLOCATION;
-    }
-    private static final int XEN_DOMCTL_SHADOW_OP_SET_ALLOCATION = (int)31L;
-    /**
-     * {@snippet lang=c :
-     * #define XEN_DOMCTL_SHADOW_OP_SET_ALLOCATION 31
-     * }
-     */
-    public static int XEN_DOMCTL_SHADOW_OP_SET_ALLOCATION() {
-        return XEN_DOMCTL_SHADOW_OP_SET_ALLOCATION;
-    }
     private static final int XENVER_version = (int)0L;
     /**
      * {@snippet lang=c :
@@ -745,70 +727,6 @@ public class xen_h extends xen_h$shared {
                 traceDowncall("xc_domain_getinfolist", xch, first_domain, max_domains, info);
             }
             return (int)mh$.invokeExact(xch, first_domain, max_domains, info);
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class xc_shadow_control {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            xen_h.C_INT,
-            xen_h.C_POINTER,
-            xen_h.C_INT,
-            xen_h.C_INT,
-            xen_h.C_POINTER,
-            xen_h.C_INT
-        );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_shadow_control");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int xc_shadow_control(xc_interface *xch, uint32_t domid, unsigned int sop, unsigned int *mb, unsigned int mode)
-     * }
-     */
-    public static FunctionDescriptor xc_shadow_control$descriptor() {
-        return xc_shadow_control.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int xc_shadow_control(xc_interface *xch, uint32_t domid, unsigned int sop, unsigned int *mb, unsigned int mode)
-     * }
-     */
-    public static MethodHandle xc_shadow_control$handle() {
-        return xc_shadow_control.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int xc_shadow_control(xc_interface *xch, uint32_t domid, unsigned int sop, unsigned int *mb, unsigned int mode)
-     * }
-     */
-    public static MemorySegment xc_shadow_control$address() {
-        return xc_shadow_control.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int xc_shadow_control(xc_interface *xch, uint32_t domid, unsigned int sop, unsigned int *mb, unsigned int mode)
-     * }
-     */
-    public static int xc_shadow_control(MemorySegment xch, int domid, int sop, MemorySegment mb, int mode) {
-        var mh$ = xc_shadow_control.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("xc_shadow_control", xch, domid, sop, mb, mode);
-            }
-            return (int)mh$.invokeExact(xch, domid, sop, mb, mode);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

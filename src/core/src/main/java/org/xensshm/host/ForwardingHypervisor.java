@@ -1,6 +1,7 @@
 package org.xensshm.host;
 
 import java.util.Objects;
+import java.util.Optional;
 
 import org.xensshm.spec.Platform;
 
@@ -22,8 +23,13 @@ public abstract class ForwardingHypervisor implements Hypervisor {
     }
 
     @Override
-    public boolean domainExists(int domid) {
-        return delegate.domainExists(domid);
+    public HypervisorIdentity identity() {
+        return delegate.identity();
+    }
+
+    @Override
+    public Optional<DomainInfo> domainInfo(int domid) {
+        return delegate.domainInfo(domid);
     }
 
     @Override
@@ -34,5 +40,30 @@ public abstract class ForwardingHypervisor implements Hypervisor {
     @Override
     public void removeFromPhysmap(int domid, long gfn) {
         delegate.removeFromPhysmap(domid, gfn);
+    }
+
+    @Override
+    public void removeFromPhysmapBatch(int domid, PageBatch batch) {
+        delegate.removeFromPhysmapBatch(domid, batch);
+    }
+
+    @Override
+    public void setTarget(int domid, int target) {
+        delegate.setTarget(domid, target);
+    }
+
+    @Override
+    public int createScratchDomain() {
+        return delegate.createScratchDomain();
+    }
+
+    @Override
+    public void populate(int domid, long firstGfn, long count) {
+        delegate.populate(domid, firstGfn, count);
+    }
+
+    @Override
+    public void destroyDomain(int domid) {
+        delegate.destroyDomain(domid);
     }
 }

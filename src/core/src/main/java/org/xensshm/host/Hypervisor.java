@@ -1,9 +1,11 @@
 package org.xensshm.host;
 
+import java.util.Optional;
+
 import org.xensshm.spec.Platform;
 
 /**
- * The engine's view of the hypervisor: the few calls static shared memory needs. Implemented over
+ * The engine's view of the hypervisor: the calls static shared memory needs. Implemented over
  * libxenctrl and in memory; both report failures as {@link XenCallException} with Xen's errno.
  */
 public interface Hypervisor {
@@ -11,8 +13,14 @@ public interface Hypervisor {
     /** The host platform, from the hypervisor's capabilities (not the JVM's os.arch). */
     Platform platform();
 
-    /** Whether a domain with exactly this id exists. */
-    boolean domainExists(int domid);
+    /** Which hypervisor this is: version, changeset, build id. */
+    HypervisorIdentity identity();
+
+    /**
+     * What the hypervisor reports about the domain with exactly this id, or empty when there is
+     * none. A destroyed domain whose pages are still referenced elsewhere is reported, dying.
+     */
+    Optional<DomainInfo> domainInfo(int domid);
 
     /**
      * Maps {@code batch.count()} pages of {@code sourceDomid} into {@code domid}: entry i maps
@@ -31,4 +39,34 @@ public interface Hypervisor {
      * @throws XenCallException with Xen's errno when the page cannot be removed
      */
     void removeFromPhysmap(int domid, long gfn);
+
+    /**
+     * Removes the pages at {@code batch.targetPage(i)} from {@code domid}'s physmap in as few
+     * hypercalls as the hypervisor allows (a multicall of removals), each with its own result in
+     * {@code batch.error(i)}: 0, or the negative errno that {@link #removeFromPhysmap} would have
+     * thrown. A failed entry does not stop the others.
+     *
+     * @throws XenCallException when the hypervisor refuses the batched call as a whole; entries
+     *                          without a result are then {@link PageBatch#NOT_ATTEMPTED}
+     */
+    void removeFromPhysmapBatch(int domid, PageBatch batch);
+
+    /**
+     * Makes {@code target} the target of {@code domid} (XEN_DOMCTL_set_target): {@code domid}
+     * becomes a device model of {@code target}, with rights over all its memory, for the rest of
+     * its life. Xen refuses with EINVAL when {@code domid} already has a target.
+     */
+    void setTarget(int domid, int target);
+
+    /**
+     * Creates an empty domain that never runs (no vcpu is started, no RAM): a scratch domain for
+     * probing the hypervisor. Returns the domid the hypervisor chose.
+     */
+    int createScratchDomain();
+
+    /** Gives a domain fresh RAM at guest frames {@code [firstGfn, firstGfn + count)}. */
+    void populate(int domid, long firstGfn, long count);
+
+    /** Destroys a domain (it may stay dying while its pages are referenced elsewhere). */
+    void destroyDomain(int domid);
 }

@@ -76,6 +76,14 @@ public final class PageBatch implements AutoCloseable {
         }
     }
 
+    /** Fills entries 0..n-1 with consecutive target pages only, for removals. */
+    public void fillTargets(long firstTargetPage, int n) {
+        count(n);
+        for (int i = 0; i < n; i++) {
+            gpfns.setAtIndex(ValueLayout.JAVA_LONG, i, firstTargetPage + i);
+        }
+    }
+
     public long sourcePage(int index) {
         return idxs.getAtIndex(ValueLayout.JAVA_LONG, index);
     }

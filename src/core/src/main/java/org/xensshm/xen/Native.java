@@ -36,6 +36,22 @@ final class Native {
             xen_h.xc_domain_remove_from_physmap$address(), xen_h.xc_domain_remove_from_physmap$descriptor());
     static final MethodHandle XC_DOMAIN_GETINFOLIST =
             capturing(xen_h.xc_domain_getinfolist$address(), xen_h.xc_domain_getinfolist$descriptor());
+    static final MethodHandle XC_DOMAIN_SET_TARGET =
+            capturing(xen_h.xc_domain_set_target$address(), xen_h.xc_domain_set_target$descriptor());
+    static final MethodHandle XC_DOMAIN_CREATE =
+            capturing(xen_h.xc_domain_create$address(), xen_h.xc_domain_create$descriptor());
+    static final MethodHandle XC_DOMAIN_DESTROY =
+            capturing(xen_h.xc_domain_destroy$address(), xen_h.xc_domain_destroy$descriptor());
+    static final MethodHandle XC_DOMAIN_SETMAXMEM =
+            capturing(xen_h.xc_domain_setmaxmem$address(), xen_h.xc_domain_setmaxmem$descriptor());
+    static final MethodHandle XC_DOMAIN_POPULATE_PHYSMAP_EXACT = capturing(
+            xen_h.xc_domain_populate_physmap_exact$address(), xen_h.xc_domain_populate_physmap_exact$descriptor());
+
+    static final MethodHandle XENCALL_OPEN = capturing(xen_h.xencall_open$address(), xen_h.xencall_open$descriptor());
+    static final MethodHandle XENCALL_CLOSE = capturing(xen_h.xencall_close$address(), xen_h.xencall_close$descriptor());
+    static final MethodHandle XENCALL_ALLOC_BUFFER =
+            capturing(xen_h.xencall_alloc_buffer$address(), xen_h.xencall_alloc_buffer$descriptor());
+    static final MethodHandle XENCALL2 = capturing(xen_h.xencall2$address(), xen_h.xencall2$descriptor());
 
     static final MethodHandle XS_OPEN = capturing(xen_h.xs_open$address(), xen_h.xs_open$descriptor());
     static final MethodHandle XS_TRANSACTION_START =

@@ -13,6 +13,7 @@ public final class NativeLibraries {
     /** The sonames the bindings load; only Debian's runtime packages are needed for them. */
     public static final String XENCTRL_SONAME = "libxenctrl.so.4.17";
     public static final String XENSTORE_SONAME = "libxenstore.so.4";
+    public static final String XENCALL_SONAME = "libxencall.so.1";
 
     private static volatile RuntimeException failure;
     private static volatile boolean checked;
@@ -48,7 +49,10 @@ public final class NativeLibraries {
                             + ": start the JVM with --enable-native-access=" + target, null);
         }
         RuntimeException missing = probeLibrary(XENCTRL_SONAME, "libxenmisc4.17");
-        return missing != null ? missing : probeLibrary(XENSTORE_SONAME, "libxenstore4");
+        if (missing == null) {
+            missing = probeLibrary(XENSTORE_SONAME, "libxenstore4");
+        }
+        return missing != null ? missing : probeLibrary(XENCALL_SONAME, "libxencall1");
     }
 
     static RuntimeException probeLibrary(String soname, String debianPackage) {

@@ -2,13 +2,19 @@ package org.xensshm.xen;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.HexFormat;
 import java.util.Optional;
+import java.util.UUID;
 
 import org.xensshm.ffi.xc_domaininfo_t;
+import org.xensshm.ffi.xen_build_id;
 import org.xensshm.ffi.xen_h;
 import org.xensshm.host.DomainInfo;
 import org.xensshm.host.Errno;
 import org.xensshm.host.Hypervisor;
+import org.xensshm.host.HypervisorIdentity;
 import org.xensshm.host.MapSpace;
 import org.xensshm.host.PageBatch;
 import org.xensshm.host.XenCallException;
@@ -29,10 +35,15 @@ public final class XenControl extends NativeHandle implements Hypervisor {
 
     private static final int CAPABILITIES_LENGTH = 1024;
 
-    private final Platform platform;
+    /** Pages a scratch domain may hold at most (its max_mem), enough for any probe. */
+    private static final long SCRATCH_MAX_PAGES = 256;
 
-    private XenControl(MemorySegment xch) {
+    private final Platform platform;
+    private final Multicall multicall;
+
+    private XenControl(MemorySegment xch, Multicall multicall) {
         super(xch, "xenctrl handle");
+        this.multicall = multicall;
         String capabilities = capabilities();
         this.platform = Platform.fromCapabilities(capabilities).orElseThrow(() -> new XenCallException(
                 "xc_version", "XENVER_capabilities", Errno.EINVAL,
@@ -62,9 +73,14 @@ public final class XenControl extends NativeHandle implements Hypervisor {
     }
 
     private static XenControl opened(MemorySegment handle) throws Throwable {
+        Multicall multicall = null;
         try {
-            return new XenControl(handle);
+            multicall = Multicall.open();
+            return new XenControl(handle, multicall);
         } catch (RuntimeException e) {
+            if (multicall != null) {
+                multicall.close();
+            }
             int closed = (int) Native.XC_INTERFACE_CLOSE.invokeExact(Native.threadErrnoSlot(), handle);
             if (closed < 0) {
                 e.addSuppressed(new XenCallException("xc_interface_close", "", Native.errno(Native.threadErrnoSlot())));
@@ -104,6 +120,47 @@ public final class XenControl extends NativeHandle implements Hypervisor {
                     throw new XenCallException("xc_version", "XENVER_version", Native.errno(slot));
                 }
                 return (rc >>> 16) + "." + (rc & 0xFFFF);
+            }
+        });
+    }
+
+    /** Version, extra version, changeset and build id, as the hypervisor reports them now. */
+    @Override
+    public HypervisorIdentity identity() {
+        return new HypervisorIdentity(version(), versionString(xen_h.XENVER_extraversion(), "XENVER_extraversion"),
+                versionString(xen_h.XENVER_changeset(), "XENVER_changeset"), buildId());
+    }
+
+    /** A XENVER_* string: extraversion (16 bytes) or changeset (64 bytes) fit in the buffer. */
+    private String versionString(int command, String name) {
+        return withHandle(handle -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment slot = Native.errnoSlot(arena);
+                MemorySegment buffer = arena.allocate(CAPABILITIES_LENGTH);
+                int rc = (int) Native.XC_VERSION.invokeExact(slot, handle, command, buffer);
+                if (rc < 0) {
+                    throw new XenCallException("xc_version", name, Native.errno(slot));
+                }
+                return buffer.getString(0);
+            }
+        });
+    }
+
+    /** The build id in hex; empty when Xen has none (ENODATA) or refuses to say. */
+    private String buildId() {
+        return withHandle(handle -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment slot = Native.errnoSlot(arena);
+                int capacity = 256;
+                MemorySegment id = arena.allocate(xen_build_id.sizeof() + capacity, 8);
+                xen_build_id.len(id, capacity);
+                int length = (int) Native.XC_VERSION.invokeExact(slot, handle, xen_h.XENVER_build_id(), id);
+                if (length <= 0) {
+                    return "";
+                }
+                HexFormat hex = HexFormat.of();
+                return hex.formatHex(id.asSlice(xen_build_id.buf$offset(), Math.min(length, capacity))
+                        .toArray(ValueLayout.JAVA_BYTE));
             }
         });
     }
@@ -189,19 +246,117 @@ public final class XenControl extends NativeHandle implements Hypervisor {
                 if (n == 0 || Short.toUnsignedInt(xc_domaininfo_t.domain(info)) != domid) {
                     return Optional.empty();
                 }
+                ByteBuffer handleBytes = xc_domaininfo_t.handle(info).asByteBuffer();
                 return Optional.of(new DomainInfo(domid, xc_domaininfo_t.flags(info),
-                        xc_domaininfo_t.tot_pages(info), xc_domaininfo_t.max_pages(info)));
+                        xc_domaininfo_t.tot_pages(info), xc_domaininfo_t.max_pages(info),
+                        new UUID(handleBytes.getLong(), handleBytes.getLong())));
+            }
+        });
+    }
+
+    /**
+     * Removes the batch's target pages in multicalls of up to 4096 removals each, one result per
+     * entry; see {@link Hypervisor#removeFromPhysmapBatch}.
+     */
+    @Override
+    public void removeFromPhysmapBatch(int domid, PageBatch batch) {
+        multicall.removeFromPhysmap(domid, batch);
+    }
+
+    @Override
+    public void setTarget(int domid, int target) {
+        check("xc_domain_set_target", "domid=" + domid + ", target=" + target,
+                (slot, handle) -> (int) Native.XC_DOMAIN_SET_TARGET.invokeExact(slot, handle, domid, target));
+    }
+
+    /**
+     * Creates a domain as libxl does on Arm, with one vcpu that is never started, no devices and
+     * room for a few pages; Xen picks the domid.
+     */
+    @Override
+    public int createScratchDomain() {
+        return withHandle(handle -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment slot = Native.errnoSlot(arena);
+                MemorySegment domid = arena.allocate(ValueLayout.JAVA_INT);
+                MemorySegment config = ScratchDomainConfig.arm(arena);
+                int rc = (int) Native.XC_DOMAIN_CREATE.invokeExact(slot, handle, domid, config);
+                if (rc < 0) {
+                    throw new XenCallException("xc_domain_create", ScratchDomainConfig.describe(config),
+                            Native.errno(slot));
+                }
+                int created = domid.get(ValueLayout.JAVA_INT, 0);
+                try {
+                    ScratchDomainConfig.prepare(this, created, SCRATCH_MAX_PAGES);
+                } catch (RuntimeException e) {
+                    destroyAfterFailure(created, e);
+                    throw e;
+                }
+                return created;
+            }
+        });
+    }
+
+    private void destroyAfterFailure(int domid, RuntimeException cause) {
+        try {
+            destroyDomain(domid);
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /** Gives the domain fresh RAM at [firstGfn, firstGfn + count), within its max_mem. */
+    @Override
+    public void populate(int domid, long firstGfn, long count) {
+        withHandle(handle -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment slot = Native.errnoSlot(arena);
+                MemorySegment gfns = arena.allocate(ValueLayout.JAVA_LONG, count);
+                for (long i = 0; i < count; i++) {
+                    gfns.setAtIndex(ValueLayout.JAVA_LONG, i, firstGfn + i);
+                }
+                int rc = (int) Native.XC_DOMAIN_POPULATE_PHYSMAP_EXACT.invokeExact(slot, handle, domid, count, 0, 0, gfns);
+                if (rc < 0) {
+                    throw new XenCallException("xc_domain_populate_physmap_exact", "domid=" + domid + ", gfns 0x"
+                            + Long.toHexString(firstGfn) + "+" + count, Native.errno(slot));
+                }
+                return null;
+            }
+        });
+    }
+
+    /** XEN_DOMCTL_max_mem: the most the domain may hold, in KiB as libxenctrl takes it. */
+    void setMaxMemory(int domid, long pages) {
+        check("xc_domain_setmaxmem", "domid=" + domid + ", pages=" + pages,
+                (slot, handle) -> (int) Native.XC_DOMAIN_SETMAXMEM.invokeExact(slot, handle, domid, pages * 4));
+    }
+
+    @Override
+    public void destroyDomain(int domid) {
+        check("xc_domain_destroy", "domid=" + domid,
+                (slot, handle) -> (int) Native.XC_DOMAIN_DESTROY.invokeExact(slot, handle, domid));
+    }
+
+    /** A libxenctrl call that returns a negative value and sets errno on failure. */
+    private interface Call {
+        int run(MemorySegment errnoSlot, MemorySegment handle) throws Throwable;
+    }
+
+    private void check(String call, String arguments, Call body) {
+        withHandle(handle -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment slot = Native.errnoSlot(arena);
+                if (body.run(slot, handle) < 0) {
+                    throw new XenCallException(call, arguments, Native.errno(slot));
+                }
+                return null;
             }
         });
     }
 
     @Override
-    public boolean domainExists(int domid) {
-        return domainInfo(domid).isPresent();
-    }
-
-    @Override
     void release(MemorySegment handle) throws Throwable {
+        multicall.close();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment slot = Native.errnoSlot(arena);
             int rc = (int) Native.XC_INTERFACE_CLOSE.invokeExact(slot, handle);

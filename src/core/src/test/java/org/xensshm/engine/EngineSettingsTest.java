@@ -1,7 +1,9 @@
 package org.xensshm.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 
@@ -17,6 +19,19 @@ class EngineSettingsTest {
         assertEquals(65535, settings.chunkPages());
         assertEquals(MapSpace.GMFN_FOREIGN, settings.withMapSpace(MapSpace.GMFN_FOREIGN).mapSpace());
         assertEquals(7, settings.withChunkPages(7).chunkPages());
+        assertFalse(settings.trustBorrowers());
+        assertFalse(settings.allowUnreferencedShare());
+    }
+
+    @Test
+    void trustingBorrowersGoesWithForeignMappings() {
+        EngineSettings trusting = EngineSettings.defaults().withTrustedBorrowers();
+        assertTrue(trusting.trustBorrowers());
+        assertEquals(MapSpace.GMFN_FOREIGN, trusting.mapSpace());
+        assertFalse(trusting.withMapSpace(MapSpace.GMFN_SHARE).trustBorrowers(), "share needs no trust");
+        assertThrows(IllegalArgumentException.class, () -> new EngineSettings(MapSpace.GMFN_SHARE, true, false,
+                1, 1, Duration.ZERO));
+        assertTrue(EngineSettings.defaults().withUnreferencedShareAllowed(true).allowUnreferencedShare());
     }
 
     @Test

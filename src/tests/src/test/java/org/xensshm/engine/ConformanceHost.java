@@ -18,8 +18,10 @@ public interface ConformanceHost extends AutoCloseable {
     enum Personality {
         /** Xen 4.17 as released: XENMAPSPACE_gmfn_share fails with ENOSYS for every page. */
         STOCK,
-        /** With the static shm series' XENMAPSPACE_gmfn_share. */
-        PATCHED
+        /** The static shm series as shipped: gmfn_share mappings hold no reference on the owner's page. */
+        SERIES,
+        /** The series with the reference kept: gmfn_share behaves like gmfn_foreign. */
+        SERIES_FIXED
     }
 
     /** The hypervisor seam, as the engine would get it in production. */
@@ -28,7 +30,7 @@ public interface ConformanceHost extends AutoCloseable {
     /** The store seam, a dom0 connection, as the engine would get it in production. */
     Store store();
 
-    /** Switches the hypervisor's personality; a fresh host is {@link Personality#PATCHED}. */
+    /** Switches the hypervisor's personality; a fresh host is {@link Personality#SERIES_FIXED}. */
     void personality(Personality personality);
 
     /**
@@ -51,6 +53,9 @@ public interface ConformanceHost extends AutoCloseable {
 
     /** Gfns mapped in the domain: its own RAM plus pages of other domains. */
     long mappedPages(int domid);
+
+    /** References held on the page at the domain's gfn: its owner's and its mappings'. */
+    long references(int domid, long gfn);
 
     /** Releases what the host holds (processes, files); the default does nothing. */
     @Override

@@ -45,7 +45,7 @@ class NativeEngineConformanceTest extends EngineConformanceTest {
 
         @Override
         public void personality(Personality personality) {
-            sim.patched(personality == Personality.PATCHED);
+            sim.personality(SimulatedHypervisor.Personality.valueOf(personality.name()));
         }
 
         @Override
@@ -76,6 +76,11 @@ class NativeEngineConformanceTest extends EngineConformanceTest {
         @Override
         public long mappedPages(int domid) {
             return sim.mappedPages(domid);
+        }
+
+        @Override
+        public long references(int domid, long gfn) {
+            return sim.refCount(domid, gfn);
         }
 
         @Override

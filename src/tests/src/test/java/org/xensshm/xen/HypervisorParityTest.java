@@ -31,7 +31,7 @@ class HypervisorParityTest {
 
         void setTarget(int domid, int target);
 
-        void patched(boolean patched);
+        void stock();
     }
 
     private record Step(String name, Consumer<Host> setUp, int domid, int sourceDomid, MapSpace space, long[][] pages) {
@@ -47,7 +47,7 @@ class HypervisorParityTest {
             new Step("missing source domain", host -> { },
                     2, 9, MapSpace.GMFN_SHARE, new long[][] {{0x100, 0x500}, {0x101, 0x501}}),
             new Step("stock Xen has no gmfn_share", host -> {
-                host.patched(false);
+                host.stock();
                 host.populate(1, 0x100, 2);
             }, 2, 1, MapSpace.GMFN_SHARE, new long[][] {{0x100, 0x500}, {0x101, 0x501}}),
             new Step("default XSM refuses gmfn_foreign between guests", host -> host.populate(1, 0x100, 2),
@@ -67,7 +67,7 @@ class HypervisorParityTest {
     void bothBackendsAnswerEveryScenarioAlike(SimulatedHypervisor sim) {
         for (Step step : SCENARIOS) {
             sim.reset();
-            sim.patched(true);
+            sim.personality(SimulatedHypervisor.Personality.SERIES_FIXED);
             List<String> nativeResults;
             try (XenControl xen = XenControl.open()) {
                 nativeResults = run(step, xen, new Host() {
@@ -83,8 +83,8 @@ class HypervisorParityTest {
                         sim.setTarget(domid, target);
                     }
 
-                    public void patched(boolean patched) {
-                        sim.patched(patched);
+                    public void stock() {
+                        sim.personality(SimulatedHypervisor.Personality.STOCK);
                     }
                 });
             }
@@ -102,8 +102,8 @@ class HypervisorParityTest {
                     memory.setTarget(domid, target);
                 }
 
-                public void patched(boolean patched) {
-                    memory.personality(patched ? InMemoryHypervisor.Personality.PATCHED : InMemoryHypervisor.Personality.STOCK);
+                public void stock() {
+                    memory.personality(InMemoryHypervisor.Personality.STOCK);
                 }
             });
             assertEquals(nativeResults, memoryResults, step.name());

@@ -136,7 +136,7 @@ class XenControlNativeTest {
 
     @Test
     void stockXenRefusesTheSeedsMapSpaceAndForeignMappingsBetweenDomUs() {
-        sim.patched(false);
+        sim.personality(SimulatedHypervisor.Personality.STOCK);
         sim.populate(OWNER, OWNER_GFN, 2);
         try (PageBatch batch = PageBatch.allocate(2)) {
             batch.fillRange(OWNER_GFN, BORROWER_GFN, 2);
@@ -166,14 +166,34 @@ class XenControlNativeTest {
         assertEquals(Errno.EBUSY, e.errno());
     }
 
+    /** One multicall of removals through libxencall, each entry with its own result. */
+    @Test
+    void removesABatchInOneMulticallWithAResultPerEntry() {
+        sim.populate(OWNER, OWNER_GFN, 4);
+        try (PageBatch batch = PageBatch.allocate(5)) {
+            batch.fillRange(OWNER_GFN, BORROWER_GFN, 4);
+            xen.addToPhysmapBatch(BORROWER, OWNER, MapSpace.GMFN_SHARE, batch);
+            sim.failGfn(BORROWER, BORROWER_GFN + 2, Errno.EBUSY);
+            long removesBefore = sim.opCount(SimulatedHypervisor.Op.REMOVE_FROM_PHYSMAP);
+            batch.fillTargets(BORROWER_GFN, 5);
+            xen.removeFromPhysmapBatch(BORROWER, batch);
+            assertArrayEquals(new int[] {0, 0, -Errno.EBUSY, 0, -Errno.ENOENT}, new int[] {batch.error(0),
+                    batch.error(1), batch.error(2), batch.error(3), batch.error(4)});
+            assertEquals(5, sim.opCount(SimulatedHypervisor.Op.REMOVE_FROM_PHYSMAP) - removesBefore);
+            assertTrue(sim.frameOf(BORROWER, BORROWER_GFN).isEmpty());
+            assertTrue(sim.frameOf(BORROWER, BORROWER_GFN + 2).isPresent(), "the failed entry stays mapped");
+            assertTrue(sim.frameOf(BORROWER, BORROWER_GFN + 3).isEmpty(), "a failed entry does not stop the rest");
+        }
+    }
+
     @Test
     void domainInfoChecksTheIdBecauseXenReturnsTheNextDomain() {
-        assertTrue(xen.domainExists(0));
-        assertTrue(xen.domainExists(OWNER));
-        assertFalse(xen.domainExists(3), "domain 3 is missing even though Xen answers with a later one");
+        assertTrue(xen.domainInfo(0).isPresent());
+        assertTrue(xen.domainInfo(OWNER).isPresent());
+        assertFalse(xen.domainInfo(3).isPresent(), "domain 3 is missing even though Xen answers with a later one");
         sim.createDomain(9);
         sim.populate(9, 0x40000, 3);
-        assertFalse(xen.domainExists(3));
+        assertFalse(xen.domainInfo(3).isPresent());
         DomainInfo info = xen.domainInfo(9).orElseThrow();
         assertEquals(9, info.domid());
         assertEquals(3, info.totalPages());
@@ -183,7 +203,7 @@ class XenControlNativeTest {
     @Test
     void aClosedHandleRefusesCallsInsteadOfPassingNullToC() {
         xen.close();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> xen.domainExists(0));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> xen.domainInfo(0));
         assertTrue(e.getMessage().contains("closed"));
         xen.close();
     }

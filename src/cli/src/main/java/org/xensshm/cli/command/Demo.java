@@ -91,7 +91,7 @@ final class Demo {
 
     private void startDomains(TestBed bed, SimulatedHypervisor xen) {
         section("A private user-space Xen");
-        xen.patched(true);
+        xen.personality(SimulatedHypervisor.Personality.SERIES_FIXED);
         DOMAINS.forEach(domain -> domain.create(xen, RAM_BYTES));
         output.say("A simulated hypervisor of our own (patched with the static shm series) and a real");
         output.say("xenstored (pid " + bed.xenstored().pid() + "). Three running domains, each with "

@@ -1,6 +1,7 @@
 package org.xensshm.cli.command;
 
 import org.xensshm.cli.output.DetachView;
+import org.xensshm.engine.DetachReport;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,7 +21,9 @@ final class DetachCommand extends CliCommand {
         checkDomid(domid);
         try (NativeHost host = NativeHost.open()) {
             String label = host.label(domid);
-            output().report(new DetachView(label, host.engine().detach(domid)));
+            DetachReport report = host.engine().detach(domid);
+            report.warnings().forEach(output()::warn);
+            output().report(new DetachView(label, report));
         }
         return ExitStatus.OK;
     }

@@ -5,7 +5,6 @@ import java.util.Optional;
 import org.xensshm.engine.EngineSettings;
 import org.xensshm.engine.StaticShmEngine;
 import org.xensshm.host.Hypervisor;
-import org.xensshm.host.MapSpace;
 import org.xensshm.xen.XenControl;
 import org.xensshm.xen.XenHost;
 
@@ -36,8 +35,12 @@ final class NativeHost implements AutoCloseable {
     }
 
     /** An engine that calls Xen through {@code seam}, a wrapper around {@link #hypervisor()}. */
-    StaticShmEngine engine(Hypervisor seam, MapSpace space) {
-        return new StaticShmEngine(seam, host.store(), EngineSettings.defaults().withMapSpace(space));
+    StaticShmEngine engine(Hypervisor seam, EngineSettings settings) {
+        return new StaticShmEngine(seam, host.store(), settings);
+    }
+
+    XenHost host() {
+        return host;
     }
 
     /** The name xl gave the domain ({@code /local/domain/<domid>/name}), if any. */

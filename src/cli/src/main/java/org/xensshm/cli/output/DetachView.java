@@ -7,6 +7,11 @@ import java.util.Map;
 import org.xensshm.engine.DetachReport.Released;
 import org.xensshm.engine.DetachReport;
 
+/**
+ * What a detach did, region by region; its warnings go to stderr, and into the JSON.
+ *
+ * @param domain the domain's label, e.g. {@code 2 (vm2)}
+ */
 public record DetachView(String domain, DetachReport report) implements View {
 
     @Override
@@ -32,6 +37,7 @@ public record DetachView(String domain, DetachReport report) implements View {
             entry.put("outcome", region.outcome().name().toLowerCase(Locale.ROOT));
             return entry;
         }).toList());
+        json.put("warnings", report.warnings());
         return json;
     }
 

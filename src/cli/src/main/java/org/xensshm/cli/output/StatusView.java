@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.xensshm.engine.MappingKind;
 import org.xensshm.engine.RegionStatus.BorrowerStatus;
 import org.xensshm.engine.RegionStatus;
 import org.xensshm.spec.SshmSpec;
@@ -25,10 +26,10 @@ public record StatusView(List<RegionStatus> regions, Map<String, String> unreada
                     r.userCount() < 0 ? "?" : r.userCount(), r.borrowers().size(), state(r.state())));
             out.append('\n').append(table.render(""));
         }
-        Table borrowers = new Table("BORROWER", "REGION", "RANGE", "OFFSET", "PAGES", "STATE");
+        Table borrowers = new Table("BORROWER", "REGION", "RANGE", "OFFSET", "PAGES", "MAPPED WITH", "STATE");
         regions.forEach(r -> r.borrowers().forEach(b -> borrowers.row(names.get(b.domid()), r.id(),
                 Hex.range(b.begin(), b.end()), Hex.of(b.offset()), (b.end() - b.begin()) >>> SshmSpec.PAGE_SHIFT,
-                state(b.state()))));
+                mapping(b.mapping()), state(b.state()))));
         if (!borrowers.isEmpty()) {
             out.append('\n').append(borrowers.render(""));
         }
@@ -66,8 +67,20 @@ public record StatusView(List<RegionStatus> regions, Map<String, String> unreada
         json.put("begin", Hex.of(borrower.begin()));
         json.put("end", Hex.of(borrower.end()));
         json.put("offset", Hex.of(borrower.offset()));
+        json.put("mapping", borrower.mapping().name().toLowerCase(Locale.ROOT));
         json.put("state", state(borrower.state()));
         return json;
+    }
+
+    /** How a borrower's pages were mapped; a trusted borrower's price is spelled out. */
+    private static String mapping(MappingKind kind) {
+        return switch (kind) {
+            case SHARE -> "gmfn_share";
+            case SHARE_UNREFERENCED -> "gmfn_share, NO page reference (frees the owner's pages at detach)";
+            case FOREIGN -> "gmfn_foreign";
+            case FOREIGN_TRUSTED -> "gmfn_foreign, trusted (owner is its target)";
+            case UNKNOWN -> "? (another toolstack)";
+        };
     }
 
     private static String state(Enum<?> state) {

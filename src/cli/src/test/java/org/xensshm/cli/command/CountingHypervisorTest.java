@@ -32,7 +32,7 @@ class CountingHypervisorTest {
         }
         xen.populate(1, 0x100, 0x100);
         List<Long> batches = new ArrayList<>();
-        StaticShmEngine engine = new StaticShmEngine(new CountingHypervisor(xen, batches::add), store,
+        StaticShmEngine engine = new StaticShmEngine(new CountingHypervisor(xen, 2, batches::add), store,
                 EngineSettings.defaults().withChunkPages(100));
 
         engine.attach(1, SpecValidator.validate("vm1", List.of(SshmSpec.builder("ID1").role(Role.OWNER)

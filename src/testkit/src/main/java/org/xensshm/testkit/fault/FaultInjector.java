@@ -23,10 +23,11 @@ import org.xensshm.host.XsPermission;
  * store operations in the order the engine issued them. Works over any backend: the in-memory
  * ones and the native ones.
  *
- * <p>Counted: {@link Hypervisor#addToPhysmapBatch} (one per call the engine makes, however many
- * entries), {@link Hypervisor#removeFromPhysmap}, and every {@link Store#begin} and
- * {@link StoreTransaction} operation except {@code close}. {@code platform} and
- * {@code domainExists} are queries, not counted.
+ * <p>Counted: {@link Hypervisor#addToPhysmapBatch} and {@link Hypervisor#removeFromPhysmapBatch}
+ * (one per call the engine makes, however many entries), {@link Hypervisor#removeFromPhysmap},
+ * {@link Hypervisor#setTarget}, and every {@link Store#begin} and {@link StoreTransaction}
+ * operation except {@code close}. Queries ({@code platform}, {@code identity},
+ * {@code domainInfo}) and the scratch domains of a self-test are not counted.
  *
  * <p>Typical use: run an operation once to learn how many operations it makes
  * ({@link #count()}), then for each n arm a fault at n and run it again. Thread-safe.
@@ -132,6 +133,23 @@ public final class FaultInjector {
                             super.removeFromPhysmap(domid, gfn);
                             return null;
                         });
+            }
+
+            @Override
+            public void removeFromPhysmapBatch(int domid, PageBatch batch) {
+                run(Operation.REMOVE_FROM_PHYSMAP_BATCH, "__HYPERVISOR_multicall",
+                        "domid=" + domid + ", entries=" + batch.count(), () -> {
+                            super.removeFromPhysmapBatch(domid, batch);
+                            return null;
+                        });
+            }
+
+            @Override
+            public void setTarget(int domid, int target) {
+                run(Operation.SET_TARGET, "xc_domain_set_target", "domid=" + domid + ", target=" + target, () -> {
+                    super.setTarget(domid, target);
+                    return null;
+                });
             }
         };
     }

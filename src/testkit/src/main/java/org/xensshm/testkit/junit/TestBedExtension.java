@@ -34,7 +34,7 @@ public final class TestBedExtension implements BeforeAllCallback, BeforeEachCall
     public void beforeEach(ExtensionContext context) {
         TestBed bed = testBed(context);
         bed.hypervisor().reset();
-        bed.hypervisor().patched(true);
+        bed.hypervisor().personality(SimulatedHypervisor.Personality.SERIES_FIXED);
         try (XenStore store = XenStore.open()) {
             store.remove(XenStore.NO_TRANSACTION, "/libxl");
             store.remove(XenStore.NO_TRANSACTION, "/local");

@@ -2,23 +2,28 @@ package org.xensshm.testkit.memory;
 
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
+import java.util.Optional;
 import java.util.TreeSet;
+import java.util.UUID;
 
+import org.xensshm.host.DomainInfo;
 import org.xensshm.host.Errno;
 import org.xensshm.host.Hypervisor;
+import org.xensshm.host.HypervisorIdentity;
 import org.xensshm.host.MapSpace;
 import org.xensshm.host.PageBatch;
 import org.xensshm.host.XenCallException;
 import org.xensshm.spec.Platform;
+import org.xensshm.testkit.memory.Frames.Domain;
+import org.xensshm.testkit.memory.Frames.Entry;
 
 /**
  * A hypervisor in memory, with the same rules and error codes as the project's simulated
- * hypervisor (src/testkit/native/c/xensim.c, see src/testkit/native/XENSIM.md): domains with a p2m each, pages
- * holding real bytes, and the two physmap hypercalls static shared memory needs.
+ * hypervisor (src/testkit/native/c/xensim.c, see src/testkit/native/XENSIM.md): domains with a p2m
+ * each, pages holding real bytes and counting their references, and the hypercalls static shared
+ * memory needs.
  *
  * <p>{@link #addToPhysmapBatch} works in calls of at most {@value #MAX_BATCH_ENTRIES} entries
  * (the ABI's uint16 size), like the native backend. A missing receiving domain fails a call as a
@@ -29,21 +34,26 @@ import org.xensshm.spec.Platform;
  * <li>{@link MapSpace#GMFN_FOREIGN}: ESRCH if the source is dom0 or missing, EINVAL when source
  * and receiver are the same domain, EPERM unless the receiver is dom0 or has the source as its
  * target (the default XSM rule for xsm_map_gmfn_foreign);
- * <li>{@link MapSpace#GMFN_SHARE}: ENOSYS in the {@link Personality#STOCK stock} personality;
- * in the {@link Personality#PATCHED patched} one the caller (always dom0 here) may share between
- * any two domains; ESRCH if the source is missing (DOMID_SELF is dom0), EINVAL if it is the
- * receiver;
- * <li>EINVAL when the source gfn is not RAM of the source (unpopulated, or itself a mapping of
- * another domain's page), or the target gfn lies beyond the guest physical address size;
+ * <li>{@link MapSpace#GMFN_SHARE}: ENOSYS on {@link Personality#STOCK stock} Xen; with the
+ * series the caller (always dom0 here) may share between any two domains; ESRCH if the source is
+ * dom0 or missing, EINVAL if it is the receiver;
+ * <li>EINVAL when the source gfn is not RAM of the source (unpopulated, a mapping of another
+ * domain's page, a page already freed, or the source is dying), or the target gfn lies beyond the
+ * guest physical address size; ENOMEM when the receiver is dying;
  * <li>a target gfn that is already mapped is replaced, as Xen on Arm does (counted by
- * {@link #replacedMappings()}), or fails with EEXIST under {@link OccupiedPolicy#STRICT}.
+ * {@link #replacedMappings()}).
  * </ul>
- * {@link #removeFromPhysmap} fails with ESRCH (no domain), the gfn fault's errno, or ENOENT
- * (nothing mapped there).
  *
- * <p>At most 64 domains exist at a time, each with up to 2^20 pages of its own RAM. A destroyed
- * domain's pages stay alive, with their bytes, while other domains map them. All methods are
- * thread-safe.
+ * <p>References move as on Xen 4.17: a gmfn_foreign mapping takes one on the owner's page, and so
+ * does a gmfn_share one on the {@link Personality#SERIES_FIXED fixed series}; the
+ * {@link Personality#SERIES series as shipped} takes none. Removing any of them drops one, so on
+ * the shipped series a detach frees a running owner's page. Replacing an entry with the same page
+ * takes a reference and drops none (the leak of Xen's p2m). A destroyed domain stays, dying, while
+ * its pages or it are referenced, and then goes. Dropping a reference on a free page
+ * {@linkplain #panicked() panics} the hypervisor: every call fails with EIO from then on.
+ *
+ * <p>At most 64 domains exist at a time, each with up to 2^20 pages of its own RAM. All methods
+ * are thread-safe.
  */
 public final class InMemoryHypervisor implements Hypervisor {
 
@@ -51,79 +61,55 @@ public final class InMemoryHypervisor implements Hypervisor {
     public static final int MAX_BATCH_ENTRIES = 0xFFFF;
     /** DOMID_FIRST_RESERVED: guest domids are below it. */
     public static final int FIRST_RESERVED_DOMID = 0x7FF0;
-    /** DOMID_INVALID: passed to {@link #setTarget} it clears the target. */
-    public static final int DOMID_INVALID = 0x7FF4;
     private static final int DOMID_SELF = 0x7FF0;
     private static final long INVALID_GFN = ~0L;
     private static final int MAX_DOMAINS = 64;
     private static final long MAX_PAGES = 1L << 20;
-    private static final int PAGE_SIZE = 4096;
+    private static final int PAGE_SIZE = Frames.PAGE_SIZE;
     /** Guest physical address bits (the simulator's default): higher gfns cannot be mapped. */
     private static final int IPA_BITS = 40;
+    /** What a scratch domain may hold, as the native layer sets it. */
+    private static final long SCRATCH_MAX_PAGES = 256;
 
     /** Which Xen this behaves like. */
     public enum Personality {
         /** Xen 4.17 as released: no XENMAPSPACE_gmfn_share. */
         STOCK,
-        /** With the static shm series' XENMAPSPACE_gmfn_share (space 6). */
-        PATCHED
-    }
-
-    /** What an add does to a target gfn that is already mapped. */
-    public enum OccupiedPolicy {
-        /** Replace the old mapping silently, as Xen on Arm does. */
-        REPLACE,
-        /** Fail the entry with EEXIST (not Xen's behaviour; for tests). */
-        STRICT
+        /** The static shm series as its vendor ships it: gmfn_share mappings hold no page reference. */
+        SERIES,
+        /** The series with the reference kept, like gmfn_foreign. */
+        SERIES_FIXED
     }
 
     /** Hypercall kinds, for fault injection and counting. */
     public enum Call {
         ADD_TO_PHYSMAP_BATCH,
-        REMOVE_FROM_PHYSMAP
-    }
-
-    /** A machine page: bytes allocated on first write, shared by every p2m entry naming it. */
-    private static final class Page {
-        private byte[] bytes;
-
-        byte[] bytes() {
-            if (bytes == null) {
-                bytes = new byte[PAGE_SIZE];
-            }
-            return bytes;
-        }
-    }
-
-    private record Entry(Page page, boolean foreign) {
-    }
-
-    private static final class Domain {
-        final int domid;
-        int target = -1;
-        /** Pages of RAM populated for this domain (its own, not mappings of others'). */
-        long ownPages;
-        final Map<Long, Entry> p2m = new HashMap<>();
-
-        Domain(int domid) {
-            this.domid = domid;
-        }
+        REMOVE_FROM_PHYSMAP,
+        /** A multicall of removals, counted once per call, whatever its entries. */
+        REMOVE_FROM_PHYSMAP_BATCH
     }
 
     private record GfnKey(int domid, long gfn) {
     }
 
+    /** Which hypercalls a gfn fault fails. */
+    private record GfnFault(int errno, boolean removalsToo) {
+    }
+
     private final Platform platform;
     private Personality personality;
-    private OccupiedPolicy occupiedPolicy = OccupiedPolicy.REPLACE;
     private final Map<Integer, Domain> domains = new HashMap<>();
+    private final Frames frames = new Frames(domains);
     private final Map<Call, FaultCounter> callFaults = new EnumMap<>(Call.class);
-    private final Map<GfnKey, Integer> gfnFaults = new HashMap<>();
+    private final Map<GfnKey, GfnFault> gfnFaults = new HashMap<>();
     private long replaced;
+    private long handles;
+    private int domidRover;
+    private String panic;
 
-    /** A patched Arm host. */
+    /** An Arm host with the series, fixed. */
     public InMemoryHypervisor() {
-        this(Personality.PATCHED, Platform.ARM);
+        this(Personality.SERIES_FIXED, Platform.ARM);
     }
 
     public InMemoryHypervisor(Personality personality, Platform platform) {
@@ -132,7 +118,7 @@ public final class InMemoryHypervisor implements Hypervisor {
         for (Call call : Call.values()) {
             callFaults.put(call, new FaultCounter());
         }
-        domains.put(0, new Domain(0));
+        domains.put(0, newDomain(0, MAX_PAGES));
     }
 
     @Override
@@ -141,8 +127,21 @@ public final class InMemoryHypervisor implements Hypervisor {
     }
 
     @Override
-    public synchronized boolean domainExists(int domid) {
-        return domains.containsKey(domid);
+    public synchronized HypervisorIdentity identity() {
+        String flavour = personality.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return new HypervisorIdentity("4.17", ".7-inmemory-" + flavour, "in-memory " + flavour,
+                Integer.toHexString(flavour.hashCode()));
+    }
+
+    @Override
+    public synchronized Optional<DomainInfo> domainInfo(int domid) {
+        requireSane("xc_domain_getinfolist", "first_domain=" + domid);
+        Domain d = domains.get(domid);
+        if (d == null) {
+            return Optional.empty();
+        }
+        int flags = (d.dying ? DomainInfo.DYING : 0) | (d.shutdown ? DomainInfo.SHUTDOWN : 0);
+        return Optional.of(new DomainInfo(domid, flags, d.owned.size(), d.maxPages, d.handle));
     }
 
     @Override
@@ -167,12 +166,13 @@ public final class InMemoryHypervisor implements Hypervisor {
 
     private void addChunk(int domid, int sourceDomid, MapSpace space, PageBatch batch, int first, int size) {
         String args = "domid=" + domid + ", foreign=" + sourceDomid + ", space=" + space.abiValue() + ", size=" + size;
+        requireSane("xc_domain_add_to_physmap_batch", args);
         callFaults.get(Call.ADD_TO_PHYSMAP_BATCH).count("xc_domain_add_to_physmap_batch", args);
         Domain receiver = domains.get(domid);
         if (receiver == null) {
             throw new XenCallException("xc_domain_add_to_physmap_batch", args, Errno.ESRCH);
         }
-        Domain source = sourceOf(space, sourceDomid);
+        Domain source = sourceOf(sourceDomid);
         for (int i = first; i < first + size; i++) {
             if (batch.targetPage(i) == INVALID_GFN) {
                 throw new XenCallException("xc_domain_add_to_physmap_batch", args, Errno.EINVAL,
@@ -185,33 +185,71 @@ public final class InMemoryHypervisor implements Hypervisor {
     @Override
     public synchronized void removeFromPhysmap(int domid, long gfn) {
         String args = "domid=" + domid + ", gfn=0x" + Long.toHexString(gfn);
+        requireSane("xc_domain_remove_from_physmap", args);
         callFaults.get(Call.REMOVE_FROM_PHYSMAP).count("xc_domain_remove_from_physmap", args);
-        Domain domain = domains.get(domid);
-        if (domain == null) {
-            throw new XenCallException("xc_domain_remove_from_physmap", args, Errno.ESRCH);
-        }
-        Integer fault = gfnFaults.get(new GfnKey(domid, gfn));
-        if (fault != null) {
-            throw new XenCallException("xc_domain_remove_from_physmap", args, fault, "injected fault");
-        }
-        if (domain.p2m.remove(gfn) == null) {
-            throw new XenCallException("xc_domain_remove_from_physmap", args, Errno.ENOENT);
+        int errno = removeOne(domid, gfn);
+        if (errno != 0) {
+            throw new XenCallException("xc_domain_remove_from_physmap", args, errno,
+                    errno == Errno.EIO ? panic : null);
         }
     }
 
-    /** get_pg_owner() for gmfn_foreign refuses the caller's own id (dom0); gmfn_share does not. */
-    private Domain sourceOf(MapSpace space, int sourceDomid) {
+    /** A multicall of removals: one result per entry, a failed entry does not stop the others. */
+    @Override
+    public synchronized void removeFromPhysmapBatch(int domid, PageBatch batch) {
+        batch.resetErrors();
+        String args = "domid=" + domid + ", entries=" + batch.count();
+        requireSane("__HYPERVISOR_multicall", args);
+        callFaults.get(Call.REMOVE_FROM_PHYSMAP_BATCH).count("__HYPERVISOR_multicall", args);
+        for (int i = 0; i < batch.count(); i++) {
+            batch.error(i, -removeOne(domid, batch.targetPage(i)));
+        }
+    }
+
+    /** One removal; 0 or a positive errno. */
+    private int removeOne(int domid, long gfn) {
+        if (panic != null) {
+            return Errno.EIO;
+        }
+        Domain domain = domains.get(domid);
+        if (domain == null) {
+            return Errno.ESRCH;
+        }
+        GfnFault fault = gfnFaults.get(new GfnKey(domid, gfn));
+        if (fault != null && fault.removalsToo()) {
+            return fault.errno();
+        }
+        Entry entry = domain.p2m.remove(gfn);
+        if (entry == null) {
+            return Errno.ENOENT;
+        }
+        if (entry.foreign()) {
+            try {
+                frames.put(entry.page());
+            } catch (Frames.Panic e) {
+                panic = e.getMessage();
+                return Errno.EIO;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * get_pg_owner(), which both spaces look the owner up with: it refuses the caller's own id
+     * (dom0) and finds dying domains too.
+     */
+    private Domain sourceOf(int sourceDomid) {
         if (sourceDomid == DOMID_SELF) {
             return domains.get(0);
         }
-        return space == MapSpace.GMFN_FOREIGN && sourceDomid == 0 ? null : domains.get(sourceDomid);
+        return sourceDomid == 0 ? null : domains.get(sourceDomid);
     }
 
     /** One entry; returns 0 or a positive errno. */
     private int addOne(Domain receiver, MapSpace space, Domain source, long idx, long gpfn) {
-        Integer fault = gfnFaults.get(new GfnKey(receiver.domid, gpfn));
+        GfnFault fault = gfnFaults.get(new GfnKey(receiver.domid, gpfn));
         if (fault != null) {
-            return fault;
+            return fault.errno();
         }
         switch (space) {
             case GMFN_FOREIGN -> {
@@ -226,7 +264,7 @@ public final class InMemoryHypervisor implements Hypervisor {
                 }
             }
             case GMFN_SHARE -> {
-                if (personality != Personality.PATCHED) {
+                if (personality == Personality.STOCK) {
                     return Errno.ENOSYS;
                 }
                 if (source == null) {
@@ -238,24 +276,62 @@ public final class InMemoryHypervisor implements Hypervisor {
             }
         }
         Entry from = source.p2m.get(idx);
-        if (from == null || from.foreign()) {
-            return Errno.EINVAL;
+        if (from == null || from.foreign() || from.page().free) {
+            return Errno.EINVAL;   // also a dying owner's: its physmap is gone
         }
         if (!gfnInRange(gpfn)) {
             return Errno.EINVAL;
         }
-        if (receiver.p2m.containsKey(gpfn)) {
-            if (occupiedPolicy == OccupiedPolicy.STRICT) {
-                return Errno.EEXIST;
-            }
+        if (receiver.dying) {
+            return Errno.ENOMEM;   // p2m_set_entry refuses a dying domain
+        }
+        Entry old = receiver.p2m.get(gpfn);
+        if (old != null) {
             replaced++;
         }
+        if (space == MapSpace.GMFN_FOREIGN || personality == Personality.SERIES_FIXED) {
+            frames.get(from.page());
+        }
         receiver.p2m.put(gpfn, new Entry(from.page(), true));
+        // Xen's p2m lets go of the old entry only when the page differs: mapping the same page
+        // again leaks a reference.
+        if (old != null && old.foreign() && old.page() != from.page()) {
+            frames.put(old.page());
+        }
         return 0;
     }
 
     private boolean gfnInRange(long gfn) {
         return gfn >= 0 && gfn < 1L << (IPA_BITS - 12);
+    }
+
+    /** XEN_DOMCTL_set_target: EINVAL when the domain already has one (it can never change). */
+    @Override
+    public synchronized void setTarget(int domid, int target) {
+        String args = "domid=" + domid + ", target=" + target;
+        requireSane("xc_domain_set_target", args);
+        Domain domain = existing("xc_domain_set_target", args, domid);
+        Domain targeted = existing("xc_domain_set_target", args, target);
+        if (target == domid || domain.target != -1) {
+            throw new XenCallException("xc_domain_set_target", args, Errno.EINVAL);
+        }
+        domain.target = target;
+        targeted.targetedBy++;
+    }
+
+    /** A domain that never runs, with room for a few pages; Xen's domid rover picks its id. */
+    @Override
+    public synchronized int createScratchDomain() {
+        requireSane("xc_domain_create", "");
+        for (int tries = 0; tries < FIRST_RESERVED_DOMID; tries++) {
+            domidRover = domidRover % (FIRST_RESERVED_DOMID - 1) + 1;
+            if (!domains.containsKey(domidRover)) {
+                createDomain(domidRover);
+                domains.get(domidRover).maxPages = SCRATCH_MAX_PAGES;
+                return domidRover;
+            }
+        }
+        throw new XenCallException("xc_domain_create", "", Errno.ENOSPC);
     }
 
     // ---- test bed control -------------------------------------------------------------------
@@ -266,10 +342,6 @@ public final class InMemoryHypervisor implements Hypervisor {
 
     public synchronized Personality personality() {
         return personality;
-    }
-
-    public synchronized void occupiedPolicy(OccupiedPolicy policy) {
-        this.occupiedPolicy = Objects.requireNonNull(policy, "policy");
     }
 
     /** Creates an empty domain. EINVAL for a domid outside 0..0x7FEF, EEXIST if it exists, ENOSPC past 64. */
@@ -284,38 +356,60 @@ public final class InMemoryHypervisor implements Hypervisor {
         if (domains.size() >= MAX_DOMAINS) {
             throw new XenCallException("create_domain", args, Errno.ENOSPC);
         }
-        domains.put(domid, new Domain(domid));
+        domains.put(domid, newDomain(domid, MAX_PAGES));
+    }
+
+    private Domain newDomain(int domid, long maxPages) {
+        return new Domain(domid, new UUID(0x5853_4d49_4e4d_454dL, ++handles), maxPages);
     }
 
     /**
-     * Destroys a domain: its p2m goes, pages other domains map stay alive; domains whose target
-     * it was lose their target. ESRCH if missing, EPERM for dom0.
+     * Destroys a domain as XEN_DOMCTL_destroydomain does: its physmap is torn down, dropping the
+     * references its entries and its RAM held, and it stays, dying, while its pages or it are
+     * still referenced. ESRCH if missing, EPERM for dom0.
      */
+    @Override
     public synchronized void destroyDomain(int domid) {
+        String args = "domid=" + domid;
+        requireSane("xc_domain_destroy", args);
         if (domid == 0) {
-            throw new XenCallException("destroy_domain", "domid=0", Errno.EPERM);
+            throw new XenCallException("xc_domain_destroy", args, Errno.EPERM);
         }
-        if (domains.remove(domid) == null) {
-            throw new XenCallException("destroy_domain", "domid=" + domid, Errno.ESRCH);
+        Domain domain = existing("xc_domain_destroy", args, domid);
+        if (domain.dying) {
+            return;
         }
-        for (Domain d : domains.values()) {
-            if (d.target == domid) {
-                d.target = -1;
-            }
+        try {
+            frames.destroy(domain);
+        } catch (Frames.Panic e) {
+            panic = e.getMessage();
+            throw new XenCallException("xc_domain_destroy", args, Errno.EIO, panic);
         }
+    }
+
+    /** Marks the domain shut down, as a guest's poweroff does before the toolstack destroys it. */
+    public synchronized void shutdown(int domid) {
+        existing("shutdown", "domid=" + domid, domid).shutdown = true;
+    }
+
+    /** Gives the domain a handle (the toolstack's UUID for it). */
+    public synchronized void handle(int domid, UUID handle) {
+        existing("set_handle", "domid=" + domid, domid).handle = Objects.requireNonNull(handle, "handle");
     }
 
     /**
      * Gives the domain fresh zeroed RAM; all or nothing: EEXIST if any gfn is mapped, EINVAL beyond
-     * the IPA, ENOMEM past the domain's 2^20 pages.
+     * the IPA, ENOMEM past the domain's max_pages.
      */
+    @Override
     public synchronized void populate(int domid, long firstGfn, long count) {
         String args = "domid=" + domid + ", gfn=0x" + Long.toHexString(firstGfn) + ", count=" + count;
+        requireSane("populate", args);
         Domain domain = existing("populate", args, domid);
-        if (count < 0 || !gfnInRange(firstGfn) || (count > 0 && !gfnInRange(firstGfn + count - 1))) {
+        if (count < 0 || !gfnInRange(firstGfn) || (count > 0 && !gfnInRange(firstGfn + count - 1)) || domain.dying) {
             throw new XenCallException("populate", args, Errno.EINVAL);
         }
-        if (domain.ownPages + count > MAX_PAGES) {
+        if (domain.owned.size() + count > domain.maxPages) {
             throw new XenCallException("populate", args, Errno.ENOMEM);
         }
         for (long gfn = firstGfn; gfn < firstGfn + count; gfn++) {
@@ -324,24 +418,8 @@ public final class InMemoryHypervisor implements Hypervisor {
             }
         }
         for (long gfn = firstGfn; gfn < firstGfn + count; gfn++) {
-            domain.p2m.put(gfn, new Entry(new Page(), false));
+            domain.p2m.put(gfn, new Entry(frames.allocate(domain), false));
         }
-        domain.ownPages += count;
-    }
-
-    /** Like XEN_DOMCTL_set_target; {@link #DOMID_INVALID} clears the target. */
-    public synchronized void setTarget(int domid, int target) {
-        String args = "domid=" + domid + ", target=" + target;
-        Domain domain = existing("set_target", args, domid);
-        if (target == DOMID_INVALID) {
-            domain.target = -1;
-            return;
-        }
-        existing("set_target", args, target);
-        if (target == domid || domain.target != -1) {
-            throw new XenCallException("set_target", args, Errno.EINVAL);
-        }
-        domain.target = target;
     }
 
     /** Writes through the domain's p2m; EFAULT (nothing written) if a page is not mapped. */
@@ -366,9 +444,9 @@ public final class InMemoryHypervisor implements Hypervisor {
             long at = address + done;
             int inPage = (int) (at % PAGE_SIZE);
             int n = Math.min(length - done, PAGE_SIZE - inPage);
-            Page page = domain.p2m.get(at / PAGE_SIZE).page();
-            if (page.bytes != null) {
-                System.arraycopy(page.bytes, inPage, out, done, n);
+            byte[] bytes = domain.p2m.get(at / PAGE_SIZE).page().bytesIfWritten();
+            if (bytes != null) {
+                System.arraycopy(bytes, inPage, out, done, n);
             }
             done += n;
         }
@@ -402,6 +480,18 @@ public final class InMemoryHypervisor implements Hypervisor {
         return a.p2m.get(gfn).page() == b.p2m.get(otherGfn).page();
     }
 
+    /** References held on the page at the domain's gfn (its owner's and mappings'); -1 if unmapped. */
+    public synchronized int references(int domid, long gfn) {
+        Domain domain = domains.get(domid);
+        Entry entry = domain == null ? null : domain.p2m.get(gfn);
+        return entry == null || entry.page().free ? -1 : entry.page().references;
+    }
+
+    /** The message of the assertion a debug Xen would have stopped on, if it would have. */
+    public synchronized Optional<String> panicked() {
+        return Optional.ofNullable(panic);
+    }
+
     /** Calls of this kind so far; a batch of more than 65535 entries counts once per call made. */
     public long calls(Call call) {
         return callFaults.get(call).count();
@@ -414,10 +504,19 @@ public final class InMemoryHypervisor implements Hypervisor {
 
     /** Every add to (as target) or remove of this gfn in this domain fails with {@code errno}. */
     public synchronized void failGfn(int domid, long gfn, int errno) {
+        gfnFault(domid, gfn, errno, true);
+    }
+
+    /** Every add to this gfn (as target) of this domain fails with {@code errno}; removals work. */
+    public synchronized void failMappingAt(int domid, long gfn, int errno) {
+        gfnFault(domid, gfn, errno, false);
+    }
+
+    private void gfnFault(int domid, long gfn, int errno, boolean removalsToo) {
         if (errno <= 0) {
             throw new IllegalArgumentException("errno must be positive: " + errno);
         }
-        gfnFaults.put(new GfnKey(domid, gfn), errno);
+        gfnFaults.put(new GfnKey(domid, gfn), new GfnFault(errno, removalsToo));
     }
 
     public synchronized void clearFaults() {
@@ -430,6 +529,12 @@ public final class InMemoryHypervisor implements Hypervisor {
         return replaced;
     }
 
+    private void requireSane(String call, String args) {
+        if (panic != null) {
+            throw new XenCallException(call, args, Errno.EIO, "the hypervisor has panicked: " + panic);
+        }
+    }
+
     private Domain existing(String call, String args, int domid) {
         Domain domain = domains.get(domid);
         if (domain == null) {
@@ -439,7 +544,7 @@ public final class InMemoryHypervisor implements Hypervisor {
     }
 
     private static void checkMapped(Domain domain, long address, int length) {
-        Set<Long> missing = new HashSet<>();
+        TreeSet<Long> missing = new TreeSet<>();
         if (length > 0) {
             for (long gfn = address / PAGE_SIZE; gfn <= (address + length - 1) / PAGE_SIZE; gfn++) {
                 if (!domain.p2m.containsKey(gfn)) {
@@ -449,7 +554,7 @@ public final class InMemoryHypervisor implements Hypervisor {
         }
         if (!missing.isEmpty()) {
             throw new XenCallException("guest_access", "domid=" + domain.domid + ", address=0x"
-                    + Long.toHexString(address), Errno.EFAULT, "gfns not mapped: " + new TreeSet<>(missing));
+                    + Long.toHexString(address), Errno.EFAULT, "gfns not mapped: " + missing);
         }
     }
 }

@@ -105,7 +105,7 @@ public final class DetachedTestBed {
             ProcessEnvironment.set(STATE, state.toString());
             SimulatedHypervisor hypervisor = SimulatedHypervisor.preloaded();
             hypervisor.reset();
-            hypervisor.patched(true);
+            hypervisor.personality(SimulatedHypervisor.Personality.SERIES_FIXED);
             domains.forEach(domain -> domain.create(hypervisor, ramBytes));
             xenstored = XenstoredProcess.startDetached(TestBed.nativeDir(), home);
             TestBed.useXenstored(xenstored.socket());

@@ -30,8 +30,52 @@ public final class SimulatedHypervisor {
     /** Library file name of the simulated hypervisor. */
     public static final String LIBRARY = "libxensim.so";
 
-    /** Hypercall classes for {@link #failNth} and {@link #opCount}. */
-    public enum Op { ANY, ADD_TO_PHYSMAP_BATCH, REMOVE_FROM_PHYSMAP, DOMAIN_INFO }
+    /**
+     * Hypercall classes for {@link #failNth} and {@link #opCount}. {@code MULTICALL} counts every
+     * {@code __HYPERVISOR_multicall}, including the one-entry multicall libxenctrl wraps around each
+     * memory_op; the removes inside a multicall still count as {@code REMOVE_FROM_PHYSMAP}.
+     */
+    public enum Op { ANY, ADD_TO_PHYSMAP_BATCH, REMOVE_FROM_PHYSMAP, DOMAIN_INFO, MULTICALL }
+
+    /** Which hypervisor the simulator behaves as (xensim.h's XENSIM_STOCK, _SERIES, _SERIES_FIXED). */
+    public enum Personality {
+        /** Xen 4.17 as released: every XENMAPSPACE_gmfn_share (space 6) entry answers ENOSYS. */
+        STOCK,
+        /** The vendor's static shm series as shipped: a space-6 mapping takes no page reference, its removal drops one. */
+        SERIES,
+        /** The series with space 6 keeping its page reference like gmfn_foreign. */
+        SERIES_FIXED
+    }
+
+    /**
+     * A domain as getdomaininfo reports it.
+     *
+     * @param totPages pages the domain owns that still have a reference (a dying domain keeps those referenced elsewhere)
+     * @param flags the XEN_DOMINF_* flags
+     */
+    public record DomainInfo(long totPages, int flags) {
+        /** XEN_DOMINF_dying: destroyed, listed while its pages or a target reference keep it. */
+        public static final int DYING = 1;
+        /** XEN_DOMINF_shutdown. */
+        public static final int SHUTDOWN = 1 << 2;
+        /** XEN_DOMINF_paused (the toolstack's pause count is above 0). */
+        public static final int PAUSED = 1 << 3;
+
+        /** Whether the domain is dying (a zombie while it is still listed). */
+        public boolean dying() {
+            return (flags & DYING) != 0;
+        }
+
+        /** Whether the domain has shut down. */
+        public boolean shutdown() {
+            return (flags & SHUTDOWN) != 0;
+        }
+
+        /** Whether the domain is paused by the toolstack. */
+        public boolean paused() {
+            return (flags & PAUSED) != 0;
+        }
+    }
 
     private static final Linker LINKER = Linker.nativeLinker();
 
@@ -52,6 +96,12 @@ public final class SimulatedHypervisor {
     private final MethodHandle clearFaults;
     private final MethodHandle opCount;
     private final MethodHandle replacedCount;
+    private final MethodHandle domainInfo;
+    private final MethodHandle refCount;
+    private final MethodHandle shutdownDomain;
+    private final MethodHandle setHandle;
+    private final MethodHandle panicked;
+    private final MethodHandle framesInUse;
 
     private SimulatedHypervisor(SymbolLookup lookup) {
         reset = bind(lookup, "xensim_reset", FunctionDescriptor.of(JAVA_INT));
@@ -71,6 +121,12 @@ public final class SimulatedHypervisor {
         clearFaults = bind(lookup, "xensim_clear_faults", FunctionDescriptor.of(JAVA_INT));
         opCount = bind(lookup, "xensim_op_count", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
         replacedCount = bind(lookup, "xensim_replaced_count", FunctionDescriptor.of(JAVA_LONG));
+        domainInfo = bind(lookup, "xensim_domain_info", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        refCount = bind(lookup, "xensim_ref_count", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG));
+        shutdownDomain = bind(lookup, "xensim_shutdown_domain", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        setHandle = bind(lookup, "xensim_set_handle", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        panicked = bind(lookup, "xensim_panicked", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+        framesInUse = bind(lookup, "xensim_frames_in_use", FunctionDescriptor.of(JAVA_LONG));
     }
 
     /**
@@ -100,26 +156,91 @@ public final class SimulatedHypervisor {
                 .findFirst();
     }
 
-    /** Back to only dom0, no faults, zero counters; the personality stays. */
+    /** Back to only dom0, no faults, zero counters, no panic; the personality stays. */
     public void reset() {
         check("xensim_reset", "", call(reset));
     }
 
-    /** Patched: the seed's XENMAPSPACE_gmfn_share exists. Stock: Xen 4.17 as released. */
+    /** Makes the simulator behave as {@code personality} from the next hypercall on. */
+    public void personality(Personality personality) {
+        check("xensim_set_personality", personality.name(), call(setPersonality, personality.ordinal()));
+    }
+
+    /** The personality the simulator behaves as. */
+    public Personality personality() {
+        return Personality.values()[(int) check("xensim_get_personality", "", call(getPersonality))];
+    }
+
+    /**
+     * Deprecated alias kept for existing callers: true selects {@link Personality#SERIES_FIXED}, false
+     * {@link Personality#STOCK}.
+     */
     public void patched(boolean patched) {
-        check("xensim_set_personality", "patched=" + patched, call(setPersonality, patched ? 1 : 0));
+        personality(patched ? Personality.SERIES_FIXED : Personality.STOCK);
     }
 
-    public boolean patched() {
-        return check("xensim_get_personality", "", call(getPersonality)) == 1;
-    }
-
+    /** Creates an empty running domain with one vcpu and a fresh unique handle. */
     public void createDomain(int domid) {
         check("xensim_create_domain", "domid=" + domid, call(createDomain, domid));
     }
 
+    /**
+     * Destroys the domain as XEN_DOMCTL_destroydomain does: it stays listed as dying while pages it owns
+     * are referenced elsewhere or another domain holds it as its target.
+     */
     public void destroyDomain(int domid) {
         check("xensim_destroy_domain", "domid=" + domid, call(destroyDomain, domid));
+    }
+
+    /** Marks the domain shut down (XEN_DOMINF_shutdown), as a guest poweroff would. */
+    public void shutdownDomain(int domid) {
+        check("xensim_shutdown_domain", "domid=" + domid, call(shutdownDomain, domid));
+    }
+
+    /** Sets the 16-byte handle (the toolstack's UUID) getdomaininfo reports for the domain. */
+    public void setHandle(int domid, byte[] handle) {
+        if (handle.length != 16) {
+            throw new IllegalArgumentException("a domain handle has 16 bytes, not " + handle.length);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(16);
+            MemorySegment.copy(handle, 0, buffer, ValueLayout.JAVA_BYTE, 0, 16);
+            check("xensim_set_handle", "domid=" + domid, call(setHandle, domid, buffer));
+        }
+    }
+
+    /** The domain's tot_pages and flags as getdomaininfo reports them, or empty once it has gone. */
+    public Optional<DomainInfo> domainInfo(int domid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pages = arena.allocate(JAVA_LONG);
+            MemorySegment flags = arena.allocate(JAVA_INT);
+            int rc = call(domainInfo, domid, pages, flags);
+            if (rc == -Errno.ESRCH) {
+                return Optional.empty();
+            }
+            check("xensim_domain_info", "domid=" + domid, rc);
+            return Optional.of(new DomainInfo(pages.get(JAVA_LONG, 0), flags.get(JAVA_INT, 0)));
+        }
+    }
+
+    /** Xen's reference count of the page mapped at the gfn (0: a dangling entry to a freed page). */
+    public long refCount(int domid, long gfn) {
+        return check("xensim_ref_count", "domid=" + domid + ", gfn=0x" + Long.toHexString(gfn),
+                callLong(refCount, domid, gfn));
+    }
+
+    /** The panic message if the simulated hypervisor has panicked (then every hypercall fails with EIO). */
+    public Optional<String> panicMessage() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(512);
+            int rc = (int) check("xensim_panicked", "", call(panicked, buffer, 512L));
+            return rc == 1 ? Optional.of(buffer.getString(0)) : Optional.empty();
+        }
+    }
+
+    /** Frames Xen counts as allocated (reference count above 0). */
+    public long framesInUse() {
+        return callLong(framesInUse);
     }
 
     /** Gives the domain fresh zeroed RAM at {@code count} pages from {@code firstGfn}. */
@@ -128,6 +249,7 @@ public final class SimulatedHypervisor {
                 call(populate, domid, firstGfn, count));
     }
 
+    /** XEN_DOMCTL_set_target; target 0x7FF4 (DOMID_INVALID) clears it, which Xen itself cannot do. */
     public void setTarget(int domid, int target) {
         check("xensim_set_target", "domid=" + domid + ", target=" + target, call(setTarget, domid, target));
     }
@@ -153,6 +275,7 @@ public final class SimulatedHypervisor {
         return callLong(p2mCount, domid);
     }
 
+    /** Writes bytes at a guest physical address through the domain's p2m. */
     public void write(int domid, long gpa, byte[] bytes) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(Math.max(1, bytes.length));
@@ -162,6 +285,7 @@ public final class SimulatedHypervisor {
         }
     }
 
+    /** Reads bytes at a guest physical address through the domain's p2m. */
     public byte[] read(int domid, long gpa, int length) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(Math.max(1, length));
@@ -182,10 +306,12 @@ public final class SimulatedHypervisor {
                 call(failGfn, domid, gfn, errno));
     }
 
+    /** Drops every pending fault. */
     public void clearFaults() {
         check("xensim_clear_faults", "", call(clearFaults));
     }
 
+    /** Hypercalls of class {@code op} since the last reset. */
     public long opCount(Op op) {
         return callLong(opCount, op.ordinal());
     }

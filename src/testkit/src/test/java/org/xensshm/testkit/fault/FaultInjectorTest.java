@@ -48,7 +48,7 @@ class FaultInjectorTest {
             tx.commit();
         }
         xen.removeFromPhysmap(1, 0x100);
-        assertTrue(xen.domainExists(1));
+        assertTrue(xen.domainInfo(1).isPresent());
         assertEquals(11, faults.count());
         assertEquals(2, faults.count(Operation.STORE_PERMISSIONS));
         assertEquals(List.of("1 STORE_BEGIN ", "2 STORE_WRITE /a", "3 STORE_READ /a", "4 STORE_LIST /",

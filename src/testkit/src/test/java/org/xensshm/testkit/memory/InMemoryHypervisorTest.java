@@ -9,13 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
+import org.xensshm.host.DomainInfo;
 import org.xensshm.host.Errno;
 import org.xensshm.host.MapSpace;
 import org.xensshm.host.PageBatch;
 import org.xensshm.host.XenCallException;
 import org.xensshm.spec.Platform;
 import org.xensshm.testkit.memory.InMemoryHypervisor.Call;
-import org.xensshm.testkit.memory.InMemoryHypervisor.OccupiedPolicy;
 import org.xensshm.testkit.memory.InMemoryHypervisor.Personality;
 
 class InMemoryHypervisorTest {
@@ -73,7 +73,7 @@ class InMemoryHypervisorTest {
         assertEquals(Personality.STOCK, xen.personality());
 
         // foreign mapping between two guests needs the receiver to target the source
-        xen.personality(Personality.PATCHED);
+        xen.personality(Personality.SERIES_FIXED);
         xen.removeFromPhysmap(2, 0x500);
         assertEquals(-Errno.EPERM, map(1, MapSpace.GMFN_FOREIGN)[0]);
         xen.setTarget(2, 1);
@@ -86,9 +86,6 @@ class InMemoryHypervisorTest {
         assertEquals(0, map(1, MapSpace.GMFN_SHARE)[0]);
         assertEquals(1, xen.replacedMappings());
         assertTrue(xen.samePage(1, 0x100, 2, 0x500));
-
-        xen.occupiedPolicy(OccupiedPolicy.STRICT);
-        assertEquals(-Errno.EEXIST, map(1, MapSpace.GMFN_SHARE)[0]);
     }
 
     @Test
@@ -144,14 +141,121 @@ class InMemoryHypervisorTest {
     }
 
     @Test
-    void pagesOutliveTheirDestroyedOwnerWhileMapped() {
-        map(1, MapSpace.GMFN_SHARE);
+    void aDestroyedOwnerStaysDyingWithTheMappedPagesUntilTheLastUnmap() {
+        map(2, MapSpace.GMFN_SHARE);
         xen.writeGuest(1, 0x100000, new byte[] {42});
         xen.destroyDomain(1);
-        assertFalse(xen.domainExists(1));
+        DomainInfo dying = xen.domainInfo(1).orElseThrow();
+        assertTrue(dying.dying());
+        assertEquals(2, dying.totalPages(), "the two pages the borrower maps");
         assertArrayEquals(new byte[] {42}, xen.readGuest(2, 0x500000, 1));
+        xen.removeFromPhysmap(2, 0x500);
+        assertEquals(1, xen.domainInfo(1).orElseThrow().totalPages());
+        xen.removeFromPhysmap(2, 0x501);
+        assertTrue(xen.domainInfo(1).isEmpty(), "gone with its last page");
         fails(Errno.EPERM, () -> xen.destroyDomain(0));
         fails(Errno.ESRCH, () -> xen.destroyDomain(1));
+    }
+
+    /** The defect of the vendor series: gmfn_share takes no reference, its removal drops one. */
+    @Test
+    void onTheShippedSeriesADetachFreesTheRunningOwnersPages() {
+        xen.personality(Personality.SERIES);
+        map(4, MapSpace.GMFN_SHARE);
+        assertEquals(1, xen.references(1, 0x100), "the owner's own reference only");
+        assertEquals(8, xen.domainInfo(1).orElseThrow().totalPages());
+        for (long gfn = 0x500; gfn < 0x504; gfn++) {
+            xen.removeFromPhysmap(2, gfn);
+        }
+        assertEquals(4, xen.domainInfo(1).orElseThrow().totalPages(), "four pages freed under a running owner");
+        assertEquals(-Errno.EINVAL, map(1, MapSpace.GMFN_SHARE)[0], "a freed page cannot be mapped again");
+
+        xen.personality(Personality.SERIES_FIXED);
+        xen.createDomain(3);
+        xen.populate(3, 0x100, 1);
+        try (PageBatch batch = PageBatch.allocate(1)) {
+            batch.fillRange(0x104, 0x600, 1);
+            xen.addToPhysmapBatch(2, 1, MapSpace.GMFN_SHARE, batch);
+            assertEquals(0, batch.error(0));
+            assertEquals(2, xen.references(1, 0x104), "the fixed series keeps a reference");
+            xen.removeFromPhysmap(2, 0x600);
+            assertEquals(4, xen.domainInfo(1).orElseThrow().totalPages(), "and the owner keeps its page");
+        }
+    }
+
+    @Test
+    void onTheShippedSeriesAnOwnerDestroyedWhileBorrowedIsFreedAndTheNextRemovePanics() {
+        xen.personality(Personality.SERIES);
+        map(1, MapSpace.GMFN_SHARE);
+        xen.destroyDomain(1);
+        assertTrue(xen.domainInfo(1).isEmpty(), "freed at once: the mapping held nothing");
+        XenCallException e = fails(Errno.EIO, () -> xen.removeFromPhysmap(2, 0x500));
+        assertTrue(xen.panicked().isPresent(), e.getMessage());
+        fails(Errno.EIO, () -> xen.domainInfo(2));
+    }
+
+    @Test
+    void aTargetKeepsItsDestroyedDomainAZombieUntilTheHolderDies() {
+        xen.setTarget(2, 1);
+        map(1, MapSpace.GMFN_FOREIGN);
+        xen.destroyDomain(1);
+        xen.removeFromPhysmap(2, 0x500);
+        DomainInfo zombie = xen.domainInfo(1).orElseThrow();
+        assertTrue(zombie.dying());
+        assertEquals(0, zombie.totalPages());
+        xen.destroyDomain(2);
+        assertTrue(xen.domainInfo(1).isEmpty());
+        assertTrue(xen.domainInfo(2).isEmpty());
+    }
+
+    /** Xen's p2m lets an old entry go only when the page differs: the same page again leaks. */
+    @Test
+    void mappingTheSamePageAgainLeaksAReferenceAndKeepsTheOwnerAZombie() {
+        map(1, MapSpace.GMFN_SHARE);
+        map(1, MapSpace.GMFN_SHARE);
+        assertEquals(3, xen.references(1, 0x100));
+        assertEquals(1, xen.replacedMappings());
+        xen.removeFromPhysmap(2, 0x500);
+        xen.destroyDomain(1);
+        assertEquals(1, xen.domainInfo(1).orElseThrow().totalPages(), "one reference nobody will drop");
+        xen.destroyDomain(2);
+        assertTrue(xen.domainInfo(1).orElseThrow().dying(), "a zombie for good");
+    }
+
+    @Test
+    void batchedRemovalsGiveEachEntryItsOwnResult() {
+        map(3, MapSpace.GMFN_SHARE);
+        xen.failGfn(2, 0x501, Errno.EIO);
+        try (PageBatch batch = PageBatch.allocate(4)) {
+            batch.fillTargets(0x500, 4);
+            xen.removeFromPhysmapBatch(2, batch);
+            assertArrayEquals(new int[] {0, -Errno.EIO, 0, -Errno.ENOENT},
+                    new int[] {batch.error(0), batch.error(1), batch.error(2), batch.error(3)});
+            xen.clearFaults();
+            xen.failNthCall(Call.REMOVE_FROM_PHYSMAP_BATCH, 1, Errno.ENOSYS);
+            fails(Errno.ENOSYS, () -> xen.removeFromPhysmapBatch(2, batch));
+            assertEquals(2, xen.calls(Call.REMOVE_FROM_PHYSMAP_BATCH));
+        }
+    }
+
+    @Test
+    void scratchDomainsComeFromTheRoverAndSayWhoTheyAre() {
+        int first = xen.createScratchDomain();
+        int second = xen.createScratchDomain();
+        assertTrue(first >= 3 && second > first, first + ", " + second);
+        xen.populate(first, 0x40000, 1);
+        assertEquals(1, xen.domainInfo(first).orElseThrow().totalPages());
+        fails(Errno.ENOMEM, () -> xen.populate(second, 0x40000, 257));
+        xen.destroyDomain(first);
+        xen.destroyDomain(second);
+        assertTrue(xen.domainInfo(first).isEmpty());
+        assertFalse(xen.domainInfo(1).orElseThrow().handle().equals(xen.domainInfo(2).orElseThrow().handle()));
+        xen.shutdown(2);
+        assertTrue(xen.domainInfo(2).orElseThrow().shutdown());
+        assertFalse(xen.domainInfo(2).orElseThrow().alive());
+        String series = xen.identity().toString();
+        xen.personality(Personality.STOCK);
+        assertFalse(series.equals(xen.identity().toString()), "each personality names itself");
     }
 
     /**
@@ -191,13 +295,7 @@ class InMemoryHypervisorTest {
         fails(Errno.EFAULT, () -> xen.readGuest(1, 0x107FFF, 2));
         fails(Errno.EINVAL, () -> xen.setTarget(1, 1));
         xen.setTarget(2, 1);
-        fails(Errno.EINVAL, () -> xen.setTarget(2, 1));
-        xen.setTarget(2, InMemoryHypervisor.DOMID_INVALID);
-        xen.setTarget(2, 1);
-        xen.destroyDomain(1);
-        // the target went with the domain
-        xen.createDomain(1);
-        xen.populate(1, 0x100, 1);
-        assertEquals(-Errno.EPERM, map(1, MapSpace.GMFN_FOREIGN)[0]);
+        fails(Errno.EINVAL, () -> xen.setTarget(2, 1)); // a target never changes
+        fails(Errno.ESRCH, () -> xen.setTarget(2, 9));
     }
 }
