@@ -13,7 +13,7 @@ import java.util.OptionalInt;
  * @param specIndex position of the spec in the domain's {@code static_shm} list, when the problem
  *                  is about one spec
  * @param field     the config key at fault: a {@link SpecKey#configKey() spec key}, or
- *                  {@code "name"}, {@code "platform"}, {@code "static_shm"}, or
+ *                  {@code "name"}, {@code "memory"}, {@code "platform"}, {@code "static_shm"}, or
  *                  {@code "syntax"} for text that is not valid xl config syntax
  * @param message   what is wrong and, where it helps, what would be right
  * @param location  where the offending text was written, when it came from a config
@@ -22,6 +22,7 @@ public record SpecProblem(String domain, String specId, OptionalInt specIndex, S
                           String message, Optional<SourceLocation> location) {
 
     public static final String NAME = "name";
+    public static final String MEMORY = "memory";
     public static final String PLATFORM = "platform";
     public static final String STATIC_SHM = "static_shm";
     public static final String SYNTAX = "syntax";

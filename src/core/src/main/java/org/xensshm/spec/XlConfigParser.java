@@ -12,14 +12,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.stream.Collectors;
 
 /**
  * Reads xl domain config files: {@code key = value} settings, one per line or separated by
  * {@code ;}; values are numbers (decimal or 0x-hex), strings in double or single quotes, or
  * {@code [ ... ]} lists that may span lines and end with a comma; {@code #} starts a comment
- * anywhere outside a string. Every setting is checked for syntax, but only {@code name} and
- * {@code static_shm} are kept.
+ * anywhere outside a string. Every setting is checked for syntax, but only {@code name},
+ * {@code memory} and {@code static_shm} are kept.
  *
  * <p>Each {@code static_shm} entry is split into {@code key=value} pairs and becomes a
  * {@link SpecDraft}; unknown and repeated keys are refused here, the values themselves are left to
@@ -27,6 +28,9 @@ import java.util.stream.Collectors;
  * {@link InvalidSpecException}.
  */
 public final class XlConfigParser {
+
+    /** The most RAM a guest can have on Arm: Xen's two guest RAM banks, 3 GiB and 1016 GiB. */
+    static final long MAX_MEMORY_MIB = (ArmGuestLayout.RAM0_SIZE + ArmGuestLayout.RAM1_SIZE) >> 20;
 
     private XlConfigParser() {
     }
@@ -119,6 +123,7 @@ public final class XlConfigParser {
             lex();
             List<Setting> settings = settings();
             Optional<String> name = name(settings);
+            OptionalLong memory = memory(settings);
             List<SpecDraft> drafts = staticShm(settings);
             String domain = name.orElse("");
             if (!problems.isEmpty()) {
@@ -130,7 +135,7 @@ public final class XlConfigParser {
                                 p.message(), p.location()))
                         .toList());
             }
-            return new DomainConfig(domain, source, drafts);
+            return new DomainConfig(domain, source, memory, drafts);
         }
 
         private void problem(String field, String specId, OptionalInt specIndex, int atLine,
@@ -401,6 +406,26 @@ public final class XlConfigParser {
                 return Optional.empty();
             }
             return Optional.of(name);
+        }
+
+        /** {@code memory = N}: the guest's RAM in MiB (xl's unit), a positive whole number. */
+        private OptionalLong memory(List<Setting> settings) {
+            List<Setting> found = all(settings, SpecProblem.MEMORY);
+            if (found.isEmpty()) {
+                return OptionalLong.empty();
+            }
+            Setting first = found.getFirst();
+            if (first.value() instanceof Num(String digits, int atLine)) {
+                if (Numbers.parse(digits) instanceof Numbers.Value(long mib) && mib > 0 && mib <= MAX_MEMORY_MIB) {
+                    return OptionalLong.of(mib);
+                }
+                problem(SpecProblem.MEMORY, "", OptionalInt.empty(), atLine,
+                        "'" + digits + "' is not a RAM size in MiB between 1 and " + MAX_MEMORY_MIB);
+                return OptionalLong.empty();
+            }
+            problem(SpecProblem.MEMORY, "", OptionalInt.empty(), first.line(),
+                    "must be a number of MiB, e.g. memory = 512");
+            return OptionalLong.empty();
         }
 
         private List<SpecDraft> staticShm(List<Setting> settings) {

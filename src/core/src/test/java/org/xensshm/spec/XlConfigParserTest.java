@@ -247,4 +247,14 @@ class XlConfigParserTest {
         assertEquals(draft.values(),
                 XlConfigParser.parse(text, "vm3.cfg").drafts().getFirst().values());
     }
+
+    @Test
+    void keepsTheRamSizeAndRefusesABadOne() {
+        assertEquals(java.util.OptionalLong.of(512), XlConfigParser.parse("name = \"a\"\nmemory = 512\n", "a.cfg").memoryMiB());
+        assertEquals(java.util.OptionalLong.empty(), XlConfigParser.parse("name = \"a\"\n", "a.cfg").memoryMiB());
+        InvalidSpecException e = assertThrows(InvalidSpecException.class,
+                () -> XlConfigParser.parse("name = \"a\"\nmemory = \"lots\"\n", "a.cfg"));
+        assertEquals(List.of("memory"), e.problems().stream().map(SpecProblem::field).toList());
+        assertThrows(InvalidSpecException.class, () -> XlConfigParser.parse("name = \"a\"\nmemory = 0\n", "a.cfg"));
+    }
 }
