@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs, on Debian 12, whatever xen-sshm needs to build, test and run that is not there yet:
-# the Xen 4.17 libraries and xenstored, the C toolchain for the test bed, Maven and dtc.
+# the Xen 4.17 libraries and xenstored, the C toolchain for the test bed, Maven, dtc, and QEMU with
+# an arm64 cross toolchain for the end-to-end tier. (The tier's arm64 packages come from a private
+# apt configuration under ~/.cache/xen-sshm, never from the host's.)
 # Java 25 is expected as Temurin in /usr/lib/jvm/temurin-25-jdk-amd64 (override: XEN_SSHM_JAVA_HOME).
 set -euo pipefail
 
@@ -10,6 +12,8 @@ packages=(
     libxen-dev gcc make libc6-dev # to build the test bed's C libraries
     maven                         # the build
     device-tree-compiler          # dtc, to check the device-tree fragments
+    qemu-system-arm cpio          # the end-to-end tier: emulated arm64 Xen hosts and their dom0 root
+    gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu   # its guest image and e2e-peek
 )
 
 missing=()

@@ -1,0 +1,71 @@
+package org.xensshm.e2e.dom0;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.xensshm.engine.HypervisorSelfTest;
+
+/**
+ * What must be shown through the command itself: {@code xen-sshm selftest} on a hypervisor that
+ * has never been tested in this boot. Each run is a second JVM, started the way the launcher
+ * starts it (module path, native access for the library's modules).
+ */
+final class CliScenarios {
+
+    private CliScenarios() {
+    }
+
+    static Scenario selfTest(HostKind kind) {
+        return Scenario.of("cli-selftest", lab -> {
+            long start = System.nanoTime();
+            Programs.Result result = cli("selftest", "--json");
+            lab.report.time("selftest", Duration.ofNanos(System.nanoTime() - start));
+            String json = result.out().replaceAll("\\s", "");
+            lab.report.equal("exit-status", 0, result.exitStatus());
+            lab.report.note("selftest --json: " + json);
+            expect(lab, json, "fresh", "\"cached\":false");
+            expect(lab, json, "share", shareFinding(kind));
+            expect(lab, json, "foreign", "{\"space\":\"gmfn_foreign\",\"maps\":true,\"holdsReference\":true}");
+            expect(lab, json, "batched-removals", "\"batchedRemovals\":true");
+            expect(lab, json, "share-frees-owner-pages", "\"shareFreesOwnerPages\":" + (kind == HostKind.SERIES));
+
+            List<String> domains = domainLines();
+            lab.report.check("no-domain-left", domains.size() == 1 && domains.getFirst().startsWith("Domain-0"),
+                    "xl list: " + domains);
+            lab.report.check("no-record-left", !XenstoreTree.exists("/libxl/static_shm"),
+                    "under /libxl/static_shm: " + XenstoreTree.below("/libxl/static_shm"));
+            var cache = XenstoreTree.below("/tool/xen-sshm/selftest");
+            lab.report.check("one-cache-node", cache.size() == 1, "under /tool/xen-sshm/selftest: " + cache);
+
+            lab.report.check("cached-for-the-engine", new HypervisorSelfTest(lab.hypervisor(), lab.host.store()).cached()
+                    .isPresent(), "the engine's next attach finds this boot's answer");
+        });
+    }
+
+    private static void expect(Lab lab, String json, String name, String part) {
+        lab.report.check(name, json.contains(part), (json.contains(part) ? "has " : "lacks ") + part);
+    }
+
+    private static String shareFinding(HostKind kind) {
+        return switch (kind) {
+            case STOCK -> "{\"space\":\"gmfn_share\",\"maps\":false,\"errno\":\"ENOSYS\"}";
+            case SERIES -> "{\"space\":\"gmfn_share\",\"maps\":true,\"holdsReference\":false}";
+            case SERIES_FIXED -> "{\"space\":\"gmfn_share\",\"maps\":true,\"holdsReference\":true}";
+        };
+    }
+
+    /** {@code xen-sshm ARGS...} as the launcher runs it, on the jars dom0 was given. */
+    static Programs.Result cli(String... arguments) {
+        List<String> command = new ArrayList<>(List.of("java", "--enable-native-access=org.xensshm,org.xensshm.testkit",
+                "-p", "/sshm/lib", "-m", "org.xensshm.cli/org.xensshm.cli.Main"));
+        command.addAll(List.of(arguments));
+        return Programs.run(command);
+    }
+
+    /** The domain lines of {@code xl list} (its header dropped). */
+    static List<String> domainLines() {
+        String[] lines = Programs.run("xl", "list").orThrow().out().strip().split("\n");
+        return List.of(lines).subList(1, lines.length);
+    }
+}

@@ -1,0 +1,157 @@
+package org.xensshm.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.opentest4j.TestAbortedException;
+
+/**
+ * The emulated Xen hosts: the dom0 root prepared once per test run (src/e2e/host/build-root.sh:
+ * downloads cached under ~/.cache/xen-sshm, the project's jars and the driver added), then one
+ * boot per hypervisor (boot.sh: QEMU with a hard time limit, always stopped). Console logs stay
+ * in {@code target/e2e}.
+ *
+ * <p>What a host needs and does not have fails the test under {@code CI=true} and skips it
+ * elsewhere, with a one-line reason.
+ */
+final class EmulatedHosts {
+
+    /** The series' hypervisors (../shared/hypervisors); .ci/run passes their directory. */
+    static final String HYPERVISORS_PROPERTY = "xensshm.e2e.hypervisors";
+    private static final long BOOT_LIMIT_SECONDS = 900;
+    private static final long PREPARE_LIMIT_MINUTES = 30;
+
+    private static final Path MODULE = Path.of("").toAbsolutePath();
+    private static final Path TARGET = MODULE.resolve("target/e2e");
+    private static final Path WORK = TARGET.resolve("work");
+    private static boolean prepared;
+
+    private EmulatedHosts() {
+    }
+
+    /** Debian's Xen 4.17 for arm64, unpacked by build-root.sh from the cached package. */
+    static Path stockHypervisor() {
+        prepare();
+        return WORK.resolve("xen-4.17-arm64");
+    }
+
+    /** One of the series' hypervisors from the directory .ci/run names. */
+    static Path sharedHypervisor(String file) {
+        String directory = System.getProperty(HYPERVISORS_PROPERTY, "");
+        if (directory.isBlank() || directory.startsWith("${")) {
+            unavailable("no hypervisor directory: set XEN_SSHM_HYPERVISORS to ../shared/hypervisors for " + file);
+        }
+        Path image = Path.of(directory).resolve(file);
+        if (!Files.isRegularFile(image)) {
+            unavailable("no " + file + " in " + directory + " (XEN_SSHM_HYPERVISORS)");
+        }
+        return image;
+    }
+
+    /** Boots {@code hypervisor} with the driver asked to run the scenarios of {@code kind}. */
+    static Console boot(String kind, Path hypervisor) {
+        prepare();
+        Path log = TARGET.resolve(kind + ".log");
+        int status = run(TARGET.resolve(kind + "-boot.out"), BOOT_LIMIT_SECONDS + 60,
+                script("host/boot.sh"), "--work", WORK.toString(), "--xen", hypervisor.toString(), "--log",
+                log.toString(), "--timeout", Long.toString(BOOT_LIMIT_SECONDS), "--append-dom0", "E2E_KIND=" + kind);
+        return Console.read(log, status);
+    }
+
+    private static synchronized void prepare() {
+        if (prepared) {
+            return;
+        }
+        if (!onPath("qemu-system-aarch64")) {
+            unavailable("qemu-system-aarch64 is not installed (Debian package qemu-system-arm)");
+        }
+        try {
+            Path files = TARGET.resolve("files");
+            deleteTree(files);
+            Files.createDirectories(files);
+            Files.copy(MODULE.resolve("host/run-driver.sh"), files.resolve("run.sh"), StandardCopyOption.REPLACE_EXISTING);
+            copyTree(MODULE.resolve("target/classes"), files.resolve("classes"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lay out the files for dom0", e);
+        }
+        int status = run(TARGET.resolve("prepare.out"), PREPARE_LIMIT_MINUTES * 60, script("host/build-root.sh"),
+                "--work", WORK.toString(), "--jars", TARGET.resolve("jars").toString(), "--files",
+                TARGET.resolve("files").toString());
+        if (status != 0) {
+            throw new IllegalStateException("preparing the dom0 root failed (exit " + status + "): see "
+                    + TARGET.resolve("prepare.out"));
+        }
+        prepared = true;
+    }
+
+    private static String script(String name) {
+        return MODULE.resolve(name).toString();
+    }
+
+    /** Runs a script with its output in {@code output}; its exit status. */
+    private static int run(Path output, long limitSeconds, String... command) {
+        try {
+            Files.createDirectories(output.getParent());
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            if (!process.waitFor(limitSeconds, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + " did not end in " + limitSeconds + " s");
+            }
+            return process.exitValue();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + command[0], e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** Skips outside CI; under CI=true the tier must run, so a missing piece fails it. */
+    static void unavailable(String reason) {
+        if ("true".equals(System.getenv("CI"))) {
+            throw new IllegalStateException("end-to-end tier cannot run: " + reason + " (CI=true: it must)");
+        }
+        throw new TestAbortedException("end-to-end tier skipped: " + reason);
+    }
+
+    private static boolean onPath(String program) {
+        return Stream.of(Optional.ofNullable(System.getenv("PATH")).orElse("").split(":"))
+                .anyMatch(directory -> Files.isExecutable(Path.of(directory, program)));
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        List<Path> paths;
+        try (Stream<Path> walk = Files.walk(from)) {
+            paths = new ArrayList<>(walk.toList());
+        }
+        for (Path path : paths) {
+            Path copy = to.resolve(from.relativize(path).toString());
+            if (Files.isDirectory(path)) {
+                Files.createDirectories(copy);
+            } else {
+                Files.copy(path, copy, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package org.xensshm.e2e;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.xensshm.testkit.testbed.SimulatedHypervisor.Personality;
+
+/**
+ * The series' source with the page reference kept: gmfn_share behaves like gmfn_foreign, and
+ * everything the engine promises for the seed's map space is shown on it.
+ */
+class FixedSeriesXenTest extends EmulatedXenTest {
+
+    @Override
+    String kind() {
+        return "series-fixed";
+    }
+
+    @Override
+    Path hypervisor() {
+        return EmulatedHosts.sharedHypervisor("xen-4.17-static-shm-fixed-arm64");
+    }
+
+    @Override
+    Personality personality() {
+        return Personality.SERIES_FIXED;
+    }
+
+    @Override
+    List<String> scenarios() {
+        return List.of("cli-selftest", "facts", "two-borrowers", "large-region", "owner-destroyed", "teardown-timing");
+    }
+
+    @Override
+    Map<String, String> definingFacts() {
+        return Map.of("selftest.GMFN_SHARE", "GMFN_SHARE: maps, holds a page reference", "map.share", "ok");
+    }
+}

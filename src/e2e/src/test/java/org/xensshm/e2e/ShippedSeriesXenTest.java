@@ -1,0 +1,40 @@
+package org.xensshm.e2e;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.xensshm.testkit.testbed.SimulatedHypervisor.Personality;
+
+/**
+ * The vendor's Xen 4.17 with the static shm series as shipped: gmfn_share maps without a page
+ * reference. The engine refuses it; with the override, a detach takes the owner's pages.
+ */
+class ShippedSeriesXenTest extends EmulatedXenTest {
+
+    @Override
+    String kind() {
+        return "series";
+    }
+
+    @Override
+    Path hypervisor() {
+        return EmulatedHosts.sharedHypervisor("xen-4.17-static-shm-arm64");
+    }
+
+    @Override
+    Personality personality() {
+        return Personality.SERIES;
+    }
+
+    @Override
+    List<String> scenarios() {
+        return List.of("cli-selftest", "facts", "share-without-reference", "unreferenced-share");
+    }
+
+    @Override
+    Map<String, String> definingFacts() {
+        return Map.of("selftest.GMFN_SHARE", "GMFN_SHARE: maps, holds NO page reference",
+                "map.foreign.untrusted", "EPERM");
+    }
+}
