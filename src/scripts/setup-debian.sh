@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, on Debian 12, whatever xen-sshm needs to build, test and run that is not there yet:
-# the Xen 4.17 libraries and xenstored, the C toolchain for the test bed, Maven and dtc.
+# the Xen 4.17 libraries and xenstored, the C toolchain for the test bed, Maven, dtc, and what the
+# dom0less tier needs (QEMU, the arm64 cross toolchain, Xen's build tools).
 # Java 25 is expected as Temurin in /usr/lib/jvm/temurin-25-jdk-amd64 (override: XEN_SSHM_JAVA_HOME).
 set -euo pipefail
 
@@ -9,7 +10,11 @@ packages=(
     xen-utils-4.17 xenstore-utils # the real C xenstored and the xenstore-* tools for the test bed
     libxen-dev gcc make libc6-dev # to build the test bed's C libraries
     maven                         # the build
-    device-tree-compiler          # dtc, to check the device-tree fragments
+    device-tree-compiler          # dtc, fdtget, fdtput: the device-tree fragments and host trees
+    # The dom0less end-to-end tier (src/e2e/dom0less): Xen under QEMU, bare-metal arm64 guests,
+    # and Xen built from Debian's source package (private apt, dpkg-source, Xen's own build).
+    qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+    flex bison python3 dpkg-dev debian-archive-keyring
 )
 
 missing=()

@@ -193,6 +193,7 @@ final class Dom0lessHost {
     private static String scriptMessage(String stderr) {
         String said = stderr.lines().filter(line -> line.startsWith("build-xen.sh: "))
                 .map(line -> line.substring("build-xen.sh: ".length()).strip())
+                .filter(line -> !line.matches(".*: [0-9.]+ s$"))   // its timings
                 .reduce((a, b) -> a + " " + b).orElse("");
         return said.isEmpty() ? "no message" : said;
     }
