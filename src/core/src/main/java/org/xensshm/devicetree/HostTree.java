@@ -173,9 +173,11 @@ public final class HostTree {
     private void readChosen(Node chosen, int rootAddress, int rootSize) {
         int address = cells(chosen, "#address-cells", rootAddress);
         int size = cells(chosen, "#size-cells", rootSize);
-        long[] initrd = {chosen.number("linux,initrd-start").orElse(-1), chosen.number("linux,initrd-end").orElse(-1)};
-        if (initrd[0] >= 0 && initrd[1] > initrd[0]) {
-            inUse.add(new HostRange("/chosen linux,initrd", initrd[0], initrd[1] - initrd[0]));
+        OptionalLong initrdStart = address(chosen, "linux,initrd-start");
+        OptionalLong initrdEnd = address(chosen, "linux,initrd-end");
+        if (initrdStart.isPresent() && initrdEnd.isPresent() && initrdEnd.getAsLong() > initrdStart.getAsLong()) {
+            inUse.add(new HostRange("/chosen linux,initrd", initrdStart.getAsLong(),
+                    initrdEnd.getAsLong() - initrdStart.getAsLong()));
         }
         readModules(chosen, "/chosen", address, size);
         for (Node node : chosen.children.values()) {
@@ -187,10 +189,8 @@ public final class HostTree {
             ranges(node, "xen,static-mem", address, size, path + " xen,static-mem", inUse);
             int domainAddress = cells(node, "#address-cells", address);
             int domainSize = cells(node, "#size-cells", size);
-            OptionalLong memory = node.property("memory").flatMap(DtsReader.Value::cells)
-                    .filter(cells -> cells.length == 1 || cells.length == 2)
-                    .map(cells -> OptionalLong.of(join(cells, 0, cells.length) * 1024))
-                    .orElse(OptionalLong.empty());
+            OptionalLong kib = address(node, "memory");
+            OptionalLong memory = kib.isPresent() ? OptionalLong.of(kib.getAsLong() * 1024) : OptionalLong.empty();
             domains.add(new DomainNode(node.name, domainAddress, domainSize, memory,
                     node.properties.containsKey("direct-map"), node.children.keySet()));
             readModules(node, path, domainAddress, domainSize);
@@ -223,6 +223,14 @@ public final class HostTree {
             bytes = OptionalLong.of(join(cells, address, size));
         }
         shares.add(new ExistingShare(path, id, host, bytes));
+    }
+
+    /** A number of one or two cells, whichever the property has (as Xen reads these). */
+    private static OptionalLong address(Node node, String property) {
+        return node.property(property).flatMap(DtsReader.Value::cells)
+                .filter(cells -> cells.length == 1 || cells.length == 2)
+                .map(cells -> OptionalLong.of(join(cells, 0, cells.length)))
+                .orElse(OptionalLong.empty());
     }
 
     private static void ranges(Node node, String property, int address, int size, String what, List<HostRange> into) {

@@ -41,6 +41,8 @@ class HostTreeTest {
             		#address-cells = <0x02>;
             		#size-cells = <0x02>;
             		xen,xen-bootargs = "console=dtuart";
+            		linux,initrd-start = <0x00 0x4a000000>;
+            		linux,initrd-end = <0x4a100000>;
 
             		owner {
             			compatible = "xen,domain";
@@ -91,11 +93,13 @@ class HostTreeTest {
         HostTree tree = HostTree.parse(HOST, "host.dts");
 
         assertEquals(List.of(new HostTree.HostRange("/memory@40000000", 0x4000_0000L, 0x8000_0000L)), tree.ram());
-        assertEquals(List.of("/memreserve/", "/reserved-memory/fw@7ff00000", "/chosen/owner/module@49000000",
+        assertEquals(List.of("/memreserve/", "/reserved-memory/fw@7ff00000", "/chosen linux,initrd",
+                "/chosen/owner/module@49000000",
                 "/chosen/borrower@1/module@49100000", "/chosen/borrower@1/shared-mem-old (static shared memory old)"),
                 tree.inUse().stream().map(HostTree.HostRange::what).toList());
         assertEquals(new HostTree.HostRange("/chosen/owner/module@49000000", 0x4900_0000L, 0x10000),
-                tree.inUse().get(2), "read with the owner node's one cell");
+                tree.inUse().get(3), "read with the owner node's one cell");
+        assertEquals(new HostTree.HostRange("/chosen linux,initrd", 0x4A00_0000L, 0x10_0000L), tree.inUse().get(2));
         assertEquals(List.of(new HostTree.ExistingShare("/chosen/borrower@1/shared-mem-old", "old",
                 OptionalLong.of(0x6000_0000L), OptionalLong.of(0x1000))), tree.shares());
     }
