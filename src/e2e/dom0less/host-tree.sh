@@ -12,13 +12,15 @@
 #   --cells 1|2               #address-cells and #size-cells of every domain node (default 2)
 #   --memory MIB              RAM of each domU (default 16)
 #   --bootargs STRING         Xen's command line (default: console on the DT UART, all logs)
-#   --sshm-dts FILE           xen-sshm's dom0less output, merged in (fragment first, as dtc
-#                             merges same-path nodes); without it the tree has no shm nodes
+#   --sshm-dts FILE           a shm fragment merged in by this script (fragment first, as dtc
+#                             merges same-path nodes): only for the control that forces nodes of
+#                             other cells into the tree; the tier's passing variants leave it out
+#                             and let `xen-sshm dom0less --host-dts` add the nodes
 # Writes PREFIX.dts (one normalised tree, readable and fit to be merged into by other tools)
 # and PREFIX.dtb; prints the .dtb's path. Exit 2 if a domain node lacks its kernel afterwards
 # (e.g. the fragment named a domain that has no --domain).
 #
-# Two-step use, for a merge done by another tool (e.g. `xen-sshm dom0less --host-dts`):
+# The tier's way (Dom0lessBootTest):
 #   host-tree.sh --work W --out W/base --domain ...          # W/base.dts: no shm nodes
 #   xen-sshm dom0less --host-dts W/base.dts CFG... >W/host.dts
 #   boot.sh ... --dtb W/host.dts                              # boot.sh compiles a .dts

@@ -3,6 +3,7 @@ package org.xensshm.cli;
 import java.util.List;
 
 import org.xensshm.cli.command.InputException;
+import org.xensshm.devicetree.HostTreeException;
 import org.xensshm.engine.BackendFailureException;
 import org.xensshm.engine.CleanupIncompleteException;
 import org.xensshm.engine.HypervisorDefectException;
@@ -30,6 +31,7 @@ record ErrorCode(String type, String reason) {
         return switch (e) {
             case InvalidSpecException _ -> new ErrorCode("INVALID_SPEC", "");
             case InputException _ -> new ErrorCode("BAD_INPUT", "");
+            case HostTreeException refused -> new ErrorCode("HOST_TREE", refused.reason().name());
             case RegionRefusedException refused -> new ErrorCode("REGION_REFUSED", refused.reason().name());
             case MapSpaceRefusedException refused -> new ErrorCode("MAP_SPACE_REFUSED", Errno.name(refused.errno()));
             case PageMappingException failed -> new ErrorCode("PAGE_MAPPING_FAILED", errnoOf(failed.failures()));

@@ -15,6 +15,7 @@ import org.xensshm.cli.command.GlobalOptions;
 import org.xensshm.cli.command.InputException;
 import org.xensshm.cli.output.Json;
 import org.xensshm.cli.output.Output;
+import org.xensshm.devicetree.HostTreeException;
 import org.xensshm.spec.InvalidSpecException;
 import org.xensshm.spec.SpecProblem;
 
@@ -130,6 +131,11 @@ public final class Main implements Runnable, GlobalOptions {
             case InputException input -> {
                 status = ExitStatus.BAD_INPUT;
                 lines = List.of("xen-sshm: " + input.getMessage());
+            }
+            case HostTreeException refused -> {
+                // The host tree does not fit the configs: bad input too, and nothing was written.
+                status = ExitStatus.BAD_INPUT;
+                lines = List.of("xen-sshm: " + refused.getMessage());
             }
             default -> {
                 status = ExitStatus.FAILURE;

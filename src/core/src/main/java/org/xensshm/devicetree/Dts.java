@@ -10,8 +10,20 @@ import java.util.stream.LongStream;
  */
 final class Dts {
 
-    private final StringBuilder out = new StringBuilder("/dts-v1/;\n");
+    private final StringBuilder out = new StringBuilder();
     private int depth;
+
+    /** A source of its own, starting with the version header. */
+    Dts() {
+        this(true);
+    }
+
+    /** Without the header: text to append to a source that has one, as dtc allows it only first. */
+    Dts(boolean header) {
+        if (header) {
+            out.append("/dts-v1/;\n");
+        }
+    }
 
     /** A {@code //} comment line; dtc reads line comments anywhere between tokens. */
     Dts comment(String text) {

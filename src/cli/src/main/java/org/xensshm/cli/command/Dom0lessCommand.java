@@ -1,11 +1,19 @@
 package org.xensshm.cli.command;
 
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import org.xensshm.cli.output.DeviceTreeView;
-import org.xensshm.devicetree.Dom0lessDeviceTree;
+import org.xensshm.cli.output.ImageBuilderView;
+import org.xensshm.devicetree.Cells;
+import org.xensshm.devicetree.Dom0lessExport;
+import org.xensshm.devicetree.HostTree;
 import org.xensshm.spec.DomainConfig;
 import org.xensshm.spec.Plan;
 import org.xensshm.spec.PlanChecker;
@@ -15,48 +23,110 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Prints the regions of a set of domains as Xen's boot-time (dom0less) device-tree nodes. */
+/** Prints the regions of a set of domains as Xen's boot-time (dom0less) nodes, or ImageBuilder lines. */
 @Command(name = "dom0less", header = "Print the regions as Xen's boot-time nodes for dom0less hosts.",
-        description = "One \"xen,domain-shared-memory-v1\" node per region under each domain's node in /chosen, "
-                + "to merge into the host device tree. That form shares whole regions and takes ids of at "
-                + "most 15 characters; specs it cannot express are refused (exit status 2).")
+        description = {"One \"xen,domain-shared-memory-v1\" node per region under each domain's node in /chosen. "
+                + "With --host-dts the nodes are checked against the host tree and appended to it, so the output "
+                + "is the whole tree to compile; domain nodes are matched by the configs' names.",
+                "Xen's boot-time form shares whole regions, takes ids of at most 15 characters and at most 32 "
+                + "regions, and maps each region at its guest address after giving the guest its RAM: specs it "
+                + "cannot express, ranges over the guest's RAM or over Xen's fixed guest areas are refused "
+                + "(exit status 2)."})
 final class Dom0lessCommand extends CliCommand {
 
+    @Option(names = "--host-dts", paramLabel = "FILE",
+            description = "The host device tree's source: check against it (domain nodes, their cells and RAM, "
+                    + "host memory in use) and print it with the nodes appended.")
+    Path hostDts;
+
+    @Option(names = "--fragment",
+            description = "Print the nodes alone, without /dts-v1/, to append to (or /include/ at the end of) a host "
+                    + "tree's source; with --host-dts, still checked against it.")
+    boolean fragment;
+
+    @Option(names = "--imagebuilder",
+            description = "Print ImageBuilder's DOMU_SHARED_MEM[i] lines instead, i counting the configs in the order "
+                    + "given (one region per domain; ImageBuilder writes no role, so DOMID_IO owns the regions).")
+    boolean imageBuilder;
+
     @Option(names = "--host-base", paramLabel = "ADDRESS", converter = BytesConverter.class,
-            description = "Place the regions in host memory from this page-aligned address on, "
-                    + "one after another. Without it Xen chooses (Xen 4.19 and later).")
+            description = "Place the regions in host memory from this page-aligned address on, one after another "
+                    + "(xen,shared-mem = <host guest size>). Without it Xen allocates them (<guest size>, Xen 4.19+).")
     Long hostBase;
 
-    @Option(names = "--address-cells", paramLabel = "1|2", defaultValue = "2",
-            description = "#address-cells of the domain nodes in the host tree (default: ${DEFAULT-VALUE}).")
-    int addressCells;
+    @Option(names = "--address-cells", paramLabel = "1|2",
+            description = "#address-cells of the domain nodes (default: the host tree's, else 2); with --host-dts a "
+                    + "different value is refused.")
+    Integer addressCells;
 
-    @Option(names = "--size-cells", paramLabel = "1|2", defaultValue = "2",
-            description = "#size-cells of the domain nodes in the host tree (default: ${DEFAULT-VALUE}).")
-    int sizeCells;
+    @Option(names = "--size-cells", paramLabel = "1|2",
+            description = "#size-cells of the domain nodes (default: the host tree's, else 2); with --host-dts a "
+                    + "different value is refused.")
+    Integer sizeCells;
 
     @Parameters(paramLabel = "CFG", arity = "1..*", description = "xl domain config files.")
     List<Path> configs;
 
     @Override
     public Integer call() {
-        Dom0lessDeviceTree.Cells cells;
-        try {
-            cells = new Dom0lessDeviceTree.Cells(addressCells, sizeCells);
-        } catch (IllegalArgumentException e) {
-            throw new InputException(e.getMessage());
-        }
+        checkOptions();
+        Optional<HostTree> host = Optional.ofNullable(hostDts).map(Dom0lessCommand::readHostTree);
         List<DomainConfig> domains = Configs.read(configs);
         // Boot-time static shared memory exists on Arm only.
         Plan plan = PlanChecker.check(domains, Platform.ARM);
-        String dts;
+        Dom0lessExport export;
         try {
-            dts = Dom0lessDeviceTree.render(plan, domains,
-                    hostBase == null ? OptionalLong.empty() : OptionalLong.of(hostBase), cells);
+            export = Dom0lessExport.prepare(plan, domains, new Dom0lessExport.Options(
+                    hostBase == null ? OptionalLong.empty() : OptionalLong.of(hostBase), cells(), host));
         } catch (IllegalArgumentException e) {
             throw new InputException("--host-base: " + e.getMessage());
         }
-        output().report(new DeviceTreeView(plan.creationOrder(), dts));
+        if (imageBuilder) {
+            output().report(new ImageBuilderView(plan.creationOrder(), export.imageBuilder()));
+        } else {
+            String text = fragment ? export.fragment() : host.isPresent() ? export.merged() : export.deviceTree();
+            output().report(new DeviceTreeView(plan.creationOrder(), text));
+        }
         return ExitStatus.OK;
+    }
+
+    private void checkOptions() {
+        if (imageBuilder && (fragment || hostDts != null)) {
+            throw new InputException("--imagebuilder prints config lines, and ImageBuilder edits the host tree itself:"
+                    + " --fragment and --host-dts do not go with it");
+        }
+        if (imageBuilder && ((addressCells != null && addressCells != 2) || (sizeCells != null && sizeCells != 2))) {
+            throw new InputException("--imagebuilder: ImageBuilder writes every number as two cells and gives its"
+                    + " domain nodes #address-cells = <2> and #size-cells = <2>");
+        }
+        if (hostDts != null && (addressCells == null) != (sizeCells == null)) {
+            throw new InputException("with --host-dts give --address-cells and --size-cells together, or neither to"
+                    + " write for the host tree's cells");
+        }
+    }
+
+    /** The cells asked for; none asked means the host tree's, or two and two without one. */
+    private Optional<Cells> cells() {
+        if (addressCells == null && sizeCells == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Cells(addressCells == null ? 2 : addressCells, sizeCells == null ? 2 : sizeCells));
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage());
+        }
+    }
+
+    private static HostTree readHostTree(Path file) {
+        try {
+            return HostTree.parse(Files.readString(file), file.toString());
+        } catch (NoSuchFileException e) {
+            throw new InputException("cannot read " + file + ": no such file");
+        } catch (CharacterCodingException e) {
+            throw new InputException("cannot read " + file + ": not UTF-8 text (a .dtb? decompile it first:"
+                    + " dtc -I dtb -O dts)");
+        } catch (IOException e) {
+            throw new InputException("cannot read " + file + ": " + e.getMessage());
+        }
     }
 }
