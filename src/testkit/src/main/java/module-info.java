@@ -10,6 +10,7 @@ module org.xensshm.testkit {
     exports org.xensshm.testkit;
     exports org.xensshm.testkit.memory;
     exports org.xensshm.testkit.fault;
+    exports org.xensshm.testkit.interop;
     exports org.xensshm.testkit.testbed;
     exports org.xensshm.testkit.junit;
 }

@@ -110,6 +110,14 @@ class CheckCommandTest {
                         + "static_shm = [ \"id=ID1, begin=0x100000, size=0x100000, role=owner\",\n"
                         + "          \"id=ID2, begin=0x300000, size=0x100000, role=owner, cache_policy=x86_normal\" ]\n",
                         "vm1.cfg:3", "domain vm1, static_shm[1] (id ID2), cache_policy: "),
+                new Broken("window over the guest's RAM", "vm2", "name = \"vm2\"\nmemory = 16\n"
+                        + "static_shm = [ \"id=ID1, begin=0x40800000, size=0x100000\" ]\n",
+                        "vm2.cfg:3", "domain vm2, static_shm[0] (id ID1), begin: range [0x40800000, 0x40900000) overlaps"
+                        + " RAM (bank 0) [0x40000000, 0x41000000)"),
+                new Broken("window over the grant table", "vm2", "name = \"vm2\"\n\n"
+                        + "static_shm = [ \"id=ID1, begin=0x38000000, size=0x100000\" ]\n",
+                        "vm2.cfg:3", "domain vm2, static_shm[0] (id ID1), begin: range [0x38000000, 0x38100000) overlaps"
+                        + " grant table"),
                 new Broken("no name", "vm3", "static_shm = [ \"id=ID2, offset=0x10000, begin=0x690000, size=0xf0000\" ]\n",
                         "vm3.cfg", "domain (unnamed), name: "))
                 .map(Arguments::of);

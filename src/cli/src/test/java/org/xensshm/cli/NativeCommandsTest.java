@@ -76,6 +76,24 @@ class NativeCommandsTest {
         assertEquals(Map.of("first", "0x690", "end", "0x780", "count", 240L), region.get("gfns"));
     }
 
+    /** The vendor xl's layout on request; a borrower joins in its region's layout; status tells which. */
+    @Test
+    void attachRecordsANewRegionInTheLayoutAsked() {
+        run("attach", "--domid", "1", "--layout", "owner-borrower", "vm1.cfg");
+        run("attach", "--domid", "3", "vm3.cfg");
+
+        List<?> regions = (List<?>) JsonReader.object(run("status", "--json").out()).get("regions");
+        assertEquals(List.of("owner-borrower", "owner-borrower"), regions.stream().map(r -> ((Map<?, ?>) r).get("layout"))
+                .toList());
+        Cli.Run wrong = Cli.java().env(bed.clientEnvironment()).in(dir).run("attach", "--domid", "2", "--layout",
+                "master-slave", "vm2.cfg");
+        assertEquals(2, wrong.status(), wrong.describe());
+        assertTrue(wrong.err().contains("seed or owner-borrower"), wrong.describe());
+        run("detach", "--domid", "3");
+        run("detach", "--domid", "1");
+        assertEquals(List.of(), JsonReader.object(run("status", "--json").out()).get("regions"));
+    }
+
     @Test
     void statusShowsOwnersBorrowersAndCounts() {
         attachAll();
@@ -85,7 +103,7 @@ class NativeCommandsTest {
         Cli.Run one = run("status", "--id", "ID2", "--json");
 
         assertTrue(text.out().startsWith("2 regions recorded in xenstore\n"), text.describe());
-        assertTrue(text.out().matches("(?s).*\\nID1\\s+1 \\(vm1\\)\\s+\\[0x100000, 0x200000\\)\\s+256\\s+rw\\s+ARM_normal"
+        assertTrue(text.out().matches("(?s).*\\nID1\\s+seed\\s+1 \\(vm1\\)\\s+\\[0x100000, 0x200000\\)\\s+256\\s+rw\\s+ARM_normal"
                 + "\\s+2\\s+1\\s+active\\n.*"), text.describe());
         assertTrue(text.out().matches("(?s).*\\n3 \\(vm3\\)\\s+ID2\\s+\\[0x690000, 0x780000\\)\\s+0x10000\\s+240\\s+gmfn_share\\s+mapped\\n.*"),
                 text.describe());
@@ -93,6 +111,7 @@ class NativeCommandsTest {
         assertEquals(List.of("ID1", "ID2"), regions.stream().map(r -> ((Map<?, ?>) r).get("id")).toList());
         Map<?, ?> id2 = (Map<?, ?>) ((List<?>) JsonReader.object(one.out()).get("regions")).getFirst();
         assertEquals(1L, id2.get("owner"));
+        assertEquals("seed", id2.get("layout"));
         assertEquals(2L, id2.get("userCount"));
         assertEquals("0x300000", id2.get("begin"));
         Map<?, ?> borrower = (Map<?, ?>) ((List<?>) id2.get("borrowers")).getFirst();

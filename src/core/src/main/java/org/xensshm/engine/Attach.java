@@ -4,17 +4,23 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xensshm.engine.RegionRefusedException.Reason;
+import org.xensshm.host.DomainInfo;
 import org.xensshm.host.Errno;
 import org.xensshm.host.MapSpace;
 import org.xensshm.host.PageBatch;
 import org.xensshm.host.StoreTransaction;
 import org.xensshm.host.XenCallException;
+import org.xensshm.spec.ArmGuestLayout;
 import org.xensshm.spec.PageRange;
+import org.xensshm.spec.Platform;
 import org.xensshm.spec.Role;
 import org.xensshm.spec.SshmSpec;
 
@@ -69,6 +75,8 @@ final class Attach {
     private final List<Step> done = new ArrayList<>();
     /** The hypervisor's share mappings hold no page reference, and the settings allow them anyway. */
     private boolean unreferencedShare;
+    /** The domain's handle, recorded with its entries so that a later domain with its domid is told apart. */
+    private UUID handle;
 
     Attach(Seams seams, int domid, List<SshmSpec> specs) {
         this.seams = seams;
@@ -82,11 +90,13 @@ final class Attach {
         if (specs.isEmpty()) {
             return new AttachReport(domid, seams.settings().mapSpace(), List.of());
         }
-        if (!seams.alive(domid, null, domid)) {
-            throw new RegionRefusedException(domid, null, Reason.DOMAIN_NOT_FOUND,
-                    seams.domain(domid, null, domid).isEmpty() ? "the domain does not exist"
-                            : "the domain is shutting down or dying");
+        DomainInfo self = seams.domain(domid, null, domid).orElseThrow(() -> new RegionRefusedException(domid, null,
+                Reason.DOMAIN_NOT_FOUND, "the domain does not exist"));
+        if (!self.alive()) {
+            throw new RegionRefusedException(domid, null, Reason.DOMAIN_NOT_FOUND, "the domain is shutting down or dying");
         }
+        handle = self.handle();
+        refuseWindowsOverGuestMemory(self);
         long largest = specs.stream().filter(s -> s.role() == Role.BORROWER).mapToLong(SshmSpec::pageCount).max().orElse(0);
         if (largest > 0) {
             refuseUnsafeSharing();
@@ -118,6 +128,34 @@ final class Attach {
         log.info("domain {}: attached static_shm {}", domid,
                 specs.stream().map(s -> s.id() + " (" + s.role() + ")").toList());
         return new AttachReport(domid, seams.settings().mapSpace(), done.stream().map(Attach::reported).toList());
+    }
+
+    /**
+     * A borrower's window must be a hole in its address space: Xen on Arm replaces whatever is
+     * mapped at a target gfn without a word, and clearing the window before mapping would take
+     * the guest's own RAM away. The domain's RAM is taken at its most (its maximum pages, laid out
+     * as Xen lays out an Arm guest's RAM banks); Xen's fixed guest areas are never free.
+     */
+    private void refuseWindowsOverGuestMemory(DomainInfo self) {
+        if (seams.hypervisor().platform() != Platform.ARM) {
+            return;
+        }
+        OptionalLong memory = self.maxPages() > 0 ? OptionalLong.of(self.maxPages() << SshmSpec.PAGE_SHIFT)
+                : OptionalLong.empty();
+        for (SshmSpec spec : specs) {
+            if (spec.role() != Role.BORROWER) {
+                continue;
+            }
+            List<ArmGuestLayout.Area> hit = ArmGuestLayout.conflicts(spec.begin(), spec.end(), memory);
+            if (!hit.isEmpty()) {
+                throw new RegionRefusedException(domid, spec.id(), Reason.WINDOW_NOT_FREE, "its window ["
+                        + Records.hex(spec.begin()) + ", " + Records.hex(spec.end()) + ") overlaps "
+                        + hit.stream().map(ArmGuestLayout.Area::toString).collect(Collectors.joining(", "))
+                        + " of this domain" + (memory.isPresent() ? " (RAM counted at its maximum, "
+                        + (memory.getAsLong() >> 20) + " MiB)" : "") + "; Xen would silently replace what is "
+                        + "there: choose a window outside the guest's RAM and Xen's fixed areas");
+            }
+        }
     }
 
     /**
@@ -153,6 +191,11 @@ final class Attach {
         String id = spec.id();
         seams.transact(domid, id, "recording the owner's region", tx -> {
             requireUnused(tx, id);
+            records.region(tx, id).filter(earlier -> earlier.owner() == domid && earlier.ownerHandle().isPresent()
+                    && !earlier.ownerHandle().get().equals(handle)).ifPresent(earlier -> {
+                log.info("domain {}: static_shm {}: released the region of an earlier domain {}", domid, id, domid);
+                records.releaseOwner(tx, id, domid);
+            });
             records.region(tx, id).ifPresent(other -> {
                 throw other.state() == RegionStatus.State.ORPHANED
                         ? new RegionRefusedException(domid, id, Reason.ORPHANED, "its previous owner, domain "
@@ -161,7 +204,7 @@ final class Attach {
                         : new RegionRefusedException(domid, id, Reason.ALREADY_OWNED,
                         "domain " + other.owner() + " already owns it (a region has one owner)");
             });
-            records.createRegion(tx, domid, spec, worker);
+            records.createRegion(tx, domid, handle, spec, worker);
             return null;
         });
         log.debug("domain {}: static_shm {} recorded as owner of [{}, {})", domid, id,
@@ -184,13 +227,18 @@ final class Attach {
                 case ACTIVE -> {
                 }
             }
-            if (!seams.alive(domid, id, owner.owner())) {
+            if (!seams.alive(domid, id, owner.owner(), owner.ownerHandle())) {
                 throw new RegionRefusedException(domid, id, Reason.OWNER_GONE, "its owner, domain "
                         + owner.owner() + ", is gone or going; run reconcile to clean up its record");
             }
             if (owner.borrowers().contains(domid)) {
-                throw new RegionRefusedException(domid, id, Reason.ID_IN_USE,
-                        "the region already lists this domain as a borrower; run reconcile");
+                Records.Borrower earlier = records.borrower(tx, id, domid).orElseThrow();
+                if (earlier.handle().isEmpty() || earlier.handle().get().equals(handle)) {
+                    throw new RegionRefusedException(domid, id, Reason.ID_IN_USE,
+                            "the region already lists this domain as a borrower; run reconcile");
+                }
+                // An earlier domain with this domid: its entry goes, its pages went with it.
+                records.removeBorrower(tx, id, domid);
             }
             if (seams.settings().trustBorrowers()) {
                 refuseSecondTarget(tx, id, owner.owner());
@@ -204,7 +252,7 @@ final class Attach {
                             + Records.hex(spec.offset()) + " + size " + Records.hex(spec.size())
                             + " exceeds the owner's region [" + Records.hex(owner.begin()) + ", "
                             + Records.hex(owner.end()) + ") of " + Records.hex(owner.end() - owner.begin()) + " bytes"));
-            records.addBorrower(tx, domid, spec, mappingKind(), worker);
+            records.addBorrower(tx, owner, domid, handle, spec, mappingKind(), worker);
             return new Borrowed(spec, owner.owner(), source);
         });
         log.debug("domain {}: static_shm {} recorded as borrower of domain {}", domid, id, borrowed.owner);
@@ -259,6 +307,7 @@ final class Attach {
             try {
                 seams.hypervisor().addToPhysmapBatch(domid, region.owner, seams.settings().mapSpace(), batch);
             } catch (XenCallException e) {
+                region.chunkInBatch = mayHaveMapped(e.errno());
                 throw new BackendFailureException(domid, spec.id(), "mapping gfns " + Records.hex(batch.targetPage(0))
                         + "+" + n + " from domain " + region.owner, e);
             }
@@ -288,6 +337,24 @@ final class Attach {
             region.chunkInBatch = false;
             log.debug("domain {}: static_shm {}: mapped {}/{} pages", domid, spec.id(), region.mappedPages, spec.pageCount());
         }
+    }
+
+    /**
+     * Whether a batch call that failed as a whole may have mapped some of its pages before it
+     * failed, so that the rollback must remove them. Xen checks the call's arguments, the two
+     * domains and the XSM policy before the first page, and libxenctrl fails before the hypercall
+     * when it cannot bounce the arrays; with these answers nothing was mapped, and removing the
+     * window's gfns could only take away what another mapping put there:
+     * ESRCH (a domain is missing), EPERM and EACCES (XSM), EINVAL (the arguments), ENOSYS and
+     * EOPNOTSUPP (the call or its map space), ENOMEM (libxenctrl's buffers). Anything else (EFAULT
+     * while copying later entries, or an errno not known here) may come after some pages were
+     * mapped: their gfns are removed.
+     */
+    private static boolean mayHaveMapped(int errno) {
+        return switch (errno) {
+            case Errno.ESRCH, Errno.EPERM, Errno.EACCES, Errno.EINVAL, Errno.ENOSYS, Errno.EOPNOTSUPP, Errno.ENOMEM -> false;
+            default -> true;
+        };
     }
 
     /**

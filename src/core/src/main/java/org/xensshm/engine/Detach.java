@@ -2,6 +2,8 @@ package org.xensshm.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,6 +11,7 @@ import org.xensshm.engine.RegionRefusedException.Reason;
 import org.xensshm.engine.RegionStatus.BorrowerStatus;
 import org.xensshm.engine.Unmapper.Sweep;
 import org.xensshm.engine.Unmapper.Unmapping;
+import org.xensshm.host.DomainInfo;
 import org.xensshm.host.StoreTransaction;
 import org.xensshm.spec.Role;
 
@@ -23,6 +26,7 @@ final class Detach {
 
     private static final Logger log = LoggerFactory.getLogger(Detach.class);
 
+    /** What the detach decided: regions released at once (owned, or entries of an earlier domain), and pages to unmap. */
     private record Plan(List<DetachReport.Released> owned, List<Unmapping> borrowed) {
     }
 
@@ -81,6 +85,7 @@ final class Detach {
     private Plan plan(StoreTransaction tx, Worker worker) {
         List<DetachReport.Released> owned = new ArrayList<>();
         List<Unmapping> borrowed = new ArrayList<>();
+        Optional<DomainInfo> current = seams.domain(domid, null, domid);
         for (String id : records.ids(tx)) {
             boolean owns = records.owns(tx, id, domid);
             boolean borrows = records.lends(tx, id, domid);
@@ -88,7 +93,10 @@ final class Detach {
                 continue;
             }
             Records.Region region = records.region(tx, id).orElseThrow();
-            if (owns && region.state() != RegionStatus.State.ORPHANED) {
+            if (owns && region.state() != RegionStatus.State.ORPHANED && replaced(current, region.ownerHandle())) {
+                records.releaseOwner(tx, id, domid);
+                owned.add(new DetachReport.Released(id, Role.OWNER, DetachReport.Outcome.DROPPED));
+            } else if (owns && region.state() != RegionStatus.State.ORPHANED) {
                 if (region.state() == RegionStatus.State.ATTACHING && Worker.isAlive(region.worker())) {
                     throw new RegionRefusedException(domid, id, Reason.BUSY, "its attach is still in progress");
                 }
@@ -96,6 +104,11 @@ final class Detach {
             }
             if (borrows) {
                 Records.Borrower entry = records.borrower(tx, id, domid).orElseThrow();
+                if (replaced(current, entry.handle())) {
+                    records.removeBorrower(tx, id, domid);
+                    owned.add(new DetachReport.Released(id, Role.BORROWER, DetachReport.Outcome.DROPPED));
+                    continue;
+                }
                 if (entry.state() != BorrowerStatus.State.MAPPED && Worker.isAlive(entry.worker())) {
                     throw new RegionRefusedException(domid, id, Reason.BUSY,
                             "an attach or detach of this borrower is still in progress");
@@ -105,5 +118,10 @@ final class Detach {
             }
         }
         return new Plan(owned, borrowed);
+    }
+
+    /** Whether the domain with this domid now is another than the one the entry was written for. */
+    private static boolean replaced(Optional<DomainInfo> current, Optional<UUID> recorded) {
+        return current.filter(info -> !Seams.sameDomain(info, recorded)).isPresent();
     }
 }

@@ -23,7 +23,12 @@ public record DetachReport(int domid, List<Released> regions, List<String> warni
         /** The owner left and nobody mapped the region: its record is gone. */
         REMOVED,
         /** The owner left while borrowers still map its pages: the record stays, orphaned. */
-        ORPHANED
+        ORPHANED,
+        /**
+         * The entry belonged to an earlier domain that had the same domid (its recorded handle
+         * differs): removed, and nothing of this domain unmapped.
+         */
+        DROPPED
     }
 
     public record Released(String id, Role role, Outcome outcome) {

@@ -2,6 +2,7 @@ package org.xensshm.engine;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 import org.xensshm.host.MapSpace;
 
@@ -26,9 +27,13 @@ import org.xensshm.host.MapSpace;
  * @param transactionAttempts    how often a xenstore transaction is tried when commits conflict
  * @param retryBackoff           base pause between conflicting attempts; grows with each attempt
  *                               (randomised, so that competing toolstacks spread out); zero for none
+ * @param layout                 the xenstore layout new regions are recorded in; empty: the one the
+ *                               host's records already use, the seed's when there are none (or both).
+ *                               A borrower's entry always follows the layout of its region
  */
 public record EngineSettings(MapSpace mapSpace, boolean trustBorrowers, boolean allowUnreferencedShare,
-                             int chunkPages, int transactionAttempts, Duration retryBackoff) {
+                             int chunkPages, int transactionAttempts, Duration retryBackoff,
+                             Optional<RecordLayout> layout) {
 
     /** The most entries one XENMEM_add_to_physmap_batch call takes. */
     public static final int MAX_CHUNK_PAGES = 0xFFFF;
@@ -36,6 +41,7 @@ public record EngineSettings(MapSpace mapSpace, boolean trustBorrowers, boolean 
     public EngineSettings {
         Objects.requireNonNull(mapSpace, "mapSpace");
         Objects.requireNonNull(retryBackoff, "retryBackoff");
+        Objects.requireNonNull(layout, "layout");
         if (trustBorrowers && mapSpace != MapSpace.GMFN_FOREIGN) {
             throw new IllegalArgumentException("trusting borrowers goes with map space GMFN_FOREIGN, not " + mapSpace);
         }
@@ -50,15 +56,19 @@ public record EngineSettings(MapSpace mapSpace, boolean trustBorrowers, boolean 
         }
     }
 
-    /** gmfn_share on a hypervisor that keeps references, 65535-page chunks, 32 attempts, 1 ms base backoff. */
+    /**
+     * gmfn_share on a hypervisor that keeps references, 65535-page chunks, 32 attempts, 1 ms base
+     * backoff, new regions in the layout the host uses.
+     */
     public static EngineSettings defaults() {
-        return new EngineSettings(MapSpace.GMFN_SHARE, false, false, MAX_CHUNK_PAGES, 32, Duration.ofMillis(1));
+        return new EngineSettings(MapSpace.GMFN_SHARE, false, false, MAX_CHUNK_PAGES, 32, Duration.ofMillis(1),
+                Optional.empty());
     }
 
     /** The same settings with another map space; trusting borrowers ends with gmfn_foreign. */
     public EngineSettings withMapSpace(MapSpace mapSpace) {
         return new EngineSettings(mapSpace, trustBorrowers && mapSpace == MapSpace.GMFN_FOREIGN,
-                allowUnreferencedShare, chunkPages, transactionAttempts, retryBackoff);
+                allowUnreferencedShare, chunkPages, transactionAttempts, retryBackoff, layout);
     }
 
     /**
@@ -67,26 +77,33 @@ public record EngineSettings(MapSpace mapSpace, boolean trustBorrowers, boolean 
      */
     public EngineSettings withTrustedBorrowers() {
         return new EngineSettings(MapSpace.GMFN_FOREIGN, true, allowUnreferencedShare, chunkPages,
-                transactionAttempts, retryBackoff);
+                transactionAttempts, retryBackoff, layout);
     }
 
     /** See {@link #allowUnreferencedShare()}: for hosts that never detach or destroy a borrower. */
     public EngineSettings withUnreferencedShareAllowed(boolean allowed) {
-        return new EngineSettings(mapSpace, trustBorrowers, allowed, chunkPages, transactionAttempts, retryBackoff);
+        return new EngineSettings(mapSpace, trustBorrowers, allowed, chunkPages, transactionAttempts, retryBackoff,
+                layout);
     }
 
     public EngineSettings withChunkPages(int chunkPages) {
         return new EngineSettings(mapSpace, trustBorrowers, allowUnreferencedShare, chunkPages, transactionAttempts,
-                retryBackoff);
+                retryBackoff, layout);
     }
 
     public EngineSettings withTransactionAttempts(int transactionAttempts) {
         return new EngineSettings(mapSpace, trustBorrowers, allowUnreferencedShare, chunkPages, transactionAttempts,
-                retryBackoff);
+                retryBackoff, layout);
     }
 
     public EngineSettings withRetryBackoff(Duration retryBackoff) {
         return new EngineSettings(mapSpace, trustBorrowers, allowUnreferencedShare, chunkPages, transactionAttempts,
-                retryBackoff);
+                retryBackoff, layout);
+    }
+
+    /** The same settings, recording new regions in {@code layout}. */
+    public EngineSettings withLayout(RecordLayout layout) {
+        return new EngineSettings(mapSpace, trustBorrowers, allowUnreferencedShare, chunkPages, transactionAttempts,
+                retryBackoff, Optional.of(layout));
     }
 }

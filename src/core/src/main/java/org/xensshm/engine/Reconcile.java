@@ -3,6 +3,7 @@ package org.xensshm.engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,9 +109,9 @@ final class Reconcile {
             if (pending && Worker.isAlive(entry.worker())) {
                 decided.add(new ReconcileReport.Skipped(id, domid, "a running operation is "
                         + (entry.state() == BorrowerStatus.State.MAPPING ? "mapping" : "unmapping") + " it"));
-            } else if (!seams.exists(NO_DOMAIN, id, domid)) {
+            } else if (!seams.stillThere(NO_DOMAIN, id, domid, entry.handle())) {
                 records.removeBorrower(tx, id, domid);
-                decided.add(new ReconcileReport.DomainGone(id, domid, Role.BORROWER));
+                decided.add(gone(id, domid, entry.handle(), Role.BORROWER));
             } else if (pending) {
                 records.markUnmapping(tx, id, domid, worker);
                 takenOver.add(Unmapping.of(entry));
@@ -122,11 +123,18 @@ final class Reconcile {
         } else if (region.state() == RegionStatus.State.ATTACHING) {
             records.releaseOwner(tx, id, owner);
             decided.add(new ReconcileReport.AttachUndone(id, owner, Role.OWNER));
-        } else if (region.state() == RegionStatus.State.ACTIVE && !seams.exists(NO_DOMAIN, id, owner)) {
+        } else if (region.state() == RegionStatus.State.ACTIVE
+                && !seams.stillThere(NO_DOMAIN, id, owner, region.ownerHandle())) {
             records.releaseOwner(tx, id, owner);
-            decided.add(new ReconcileReport.DomainGone(id, owner, Role.OWNER));
+            decided.add(gone(id, owner, region.ownerHandle(), Role.OWNER));
         }
         records.repairCount(tx, id).ifPresent(decided::add);
         return new Plan(decided, takenOver);
+    }
+
+    /** A domain that is no longer the one recorded: gone altogether, or its domid reused by another. */
+    private ReconcileReport.Action gone(String id, int domid, Optional<UUID> recorded, Role role) {
+        boolean replaced = seams.domain(NO_DOMAIN, id, domid).filter(info -> !Seams.sameDomain(info, recorded)).isPresent();
+        return replaced ? new ReconcileReport.DomainReplaced(id, domid, role) : new ReconcileReport.DomainGone(id, domid, role);
     }
 }

@@ -37,6 +37,13 @@ public record ReconcileReport(List<Action> actions) {
     public record DomainGone(String regionId, int domid, Role role) implements Action {
     }
 
+    /**
+     * The domid now belongs to another domain (its handle differs from the recorded one): the old
+     * domain's entry was dropped, or its region released, and nothing of the new domain unmapped.
+     */
+    public record DomainReplaced(String regionId, int domid, Role role) implements Action {
+    }
+
     /** The region's usercnt did not match its users and was rewritten. */
     public record CountRepaired(String regionId, String was, int now) implements Action {
     }

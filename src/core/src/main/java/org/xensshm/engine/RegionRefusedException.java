@@ -31,7 +31,9 @@ public final class RegionRefusedException extends SshmException {
         /** The region's xenstore record cannot be read back. */
         CORRUPT_RECORD,
         /** A trusted borrower already has another domain as its target, which can never change. */
-        TARGET_TAKEN
+        TARGET_TAKEN,
+        /** A borrower's window overlaps its own RAM or one of Xen's fixed guest areas. */
+        WINDOW_NOT_FREE
     }
 
     private final Reason reason;

@@ -1,6 +1,7 @@
 package org.xensshm.engine;
 
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Function;
 
 import org.xensshm.engine.RegionRefusedException.Reason;
@@ -30,7 +31,7 @@ final class Seams {
     Seams(Hypervisor hypervisor, Store store, EngineSettings settings) {
         this.hypervisor = hypervisor;
         this.store = store;
-        this.records = new Records(store);
+        this.records = new Records(store, settings.layout());
         this.settings = settings;
     }
 
@@ -90,11 +91,18 @@ final class Seams {
     }
 
     /**
-     * Whether {@code domid} still has its physmap: it exists and is not dying (Xen tears a dying
-     * domain's physmap down itself, so there is nothing left to unmap or record for it).
+     * Whether {@code domid} is still the domain a record names and still has its physmap: it
+     * exists, is not dying (Xen tears a dying domain's physmap down itself, so there is nothing
+     * left to unmap or record for it), and has the recorded domain handle, when one was recorded
+     * (a different handle is a later domain that got the same domid: its pages are not ours).
      */
-    boolean exists(int actingDomid, String id, int domid) {
-        return domain(actingDomid, id, domid).filter(info -> !info.dying()).isPresent();
+    boolean stillThere(int actingDomid, String id, int domid, Optional<UUID> recorded) {
+        return domain(actingDomid, id, domid).filter(info -> !info.dying() && sameDomain(info, recorded)).isPresent();
+    }
+
+    /** Whether {@code info} is the domain a record with this handle was written for. */
+    static boolean sameDomain(DomainInfo info, Optional<UUID> recorded) {
+        return recorded.isEmpty() || recorded.get().equals(info.handle());
     }
 
     /**
@@ -109,8 +117,11 @@ final class Seams {
         }
     }
 
-    /** Whether {@code domid} can take part in new sharing: it exists, neither dying nor shut down. */
-    boolean alive(int actingDomid, String id, int domid) {
-        return domain(actingDomid, id, domid).filter(DomainInfo::alive).isPresent();
+    /**
+     * Whether {@code domid} can take part in new sharing as the domain a record names: it exists,
+     * neither dying nor shut down, with the recorded handle when one was recorded.
+     */
+    boolean alive(int actingDomid, String id, int domid, Optional<UUID> recorded) {
+        return domain(actingDomid, id, domid).filter(info -> info.alive() && sameDomain(info, recorded)).isPresent();
     }
 }

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,11 +29,16 @@ final class Unmapper {
         this.seams = seams;
     }
 
-    /** A borrower entry marked unmapping, whose pages are to be unmapped and entry removed. */
-    record Unmapping(String id, int domid, long firstGfn, long pages, MappingKind mapping, BorrowerStatus.State was) {
+    /**
+     * A borrower entry marked unmapping, whose pages are to be unmapped and entry removed.
+     *
+     * @param handle the borrower's domain handle as recorded: pages are unmapped only from that domain
+     */
+    record Unmapping(String id, int domid, Optional<UUID> handle, long firstGfn, long pages, MappingKind mapping,
+                     BorrowerStatus.State was) {
         static Unmapping of(Records.Borrower entry) {
-            return new Unmapping(entry.id(), entry.domid(), entry.firstGfn(), entry.pages(), entry.mapping(),
-                    entry.state());
+            return new Unmapping(entry.id(), entry.domid(), entry.handle(), entry.firstGfn(), entry.pages(),
+                    entry.mapping(), entry.state());
         }
     }
 
@@ -70,8 +77,8 @@ final class Unmapper {
         List<Unmapping> unmapped = new ArrayList<>();
         for (Unmapping u : work) {
             PageRuns failures = new PageRuns();
-            // A domain that is gone took its physmap with it.
-            if (seams.exists(u.domid(), u.id(), u.domid())) {
+            // A domain that is gone took its physmap with it; a later domain with its domid is not ours.
+            if (seams.stillThere(u.domid(), u.id(), u.domid(), u.handle())) {
                 unmap(u.domid(), u.id(), u.firstGfn(), u.pages(), failures, u.was() == BorrowerStatus.State.MAPPED);
             }
             if (failures.isEmpty()) {

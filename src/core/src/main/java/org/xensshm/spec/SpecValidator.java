@@ -14,6 +14,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Checks one domain's static_shm drafts before anything is touched, applies the defaults and
@@ -54,7 +55,8 @@ public final class SpecValidator {
      * @throws InvalidSpecException with every problem of the domain
      */
     public static DomainSpecs validate(String domain, List<SpecDraft> drafts, Platform platform) {
-        return specsOf(domain, domain, examine(domain, drafts, platform, Optional.empty()), platform);
+        return specsOf(domain, domain, examine(domain, drafts, platform, Optional.empty(), OptionalLong.empty()),
+                platform);
     }
 
     private static DomainSpecs specsOf(String domain, String source, Outcome outcome, Platform platform) {
@@ -82,11 +84,15 @@ public final class SpecValidator {
 
     static Outcome examine(DomainConfig config, Platform platform) {
         return examine(config.name(), config.drafts(), platform,
-                Optional.of(SourceLocation.wholeFile(config.source())));
+                Optional.of(SourceLocation.wholeFile(config.source())), config.memoryMiB());
     }
 
+    /**
+     * @param memoryMiB the domain's {@code memory =}, when known: borrower windows must then keep
+     *                  clear of its RAM banks as well as of Xen's fixed guest areas
+     */
     static Outcome examine(String domain, List<SpecDraft> drafts, Platform platform,
-                           Optional<SourceLocation> domainLocation) {
+                           Optional<SourceLocation> domainLocation, OptionalLong memoryMiB) {
         List<SpecProblem> problems = new ArrayList<>();
         if (domain.isBlank()) {
             problems.add(new SpecProblem(domain, "", OptionalInt.empty(), SpecProblem.NAME,
@@ -120,8 +126,39 @@ public final class SpecValidator {
             problems.addAll(check.problems);
         }
         problems.addAll(overlaps(domain, specs));
+        if (platform == Platform.ARM) {
+            problems.addAll(guestLayoutConflicts(domain, specs, memoryMiB));
+        }
         problems.sort(Comparator.comparingInt(problem -> problem.specIndex().orElse(-1)));
         return new Outcome(List.copyOf(specs), List.copyOf(problems), Set.copyOf(unsettled));
+    }
+
+    /**
+     * Ranges that are not free in an Arm guest's address space. A borrower's window must be a hole:
+     * Xen maps over whatever is at a target page without a word, so a window over the guest's RAM
+     * or over one of Xen's fixed areas (interrupt controller, grant table, magic pages, ...) would
+     * silently take it away. An owner offers its own RAM at run time, so only the fixed areas
+     * concern it.
+     */
+    private static List<SpecProblem> guestLayoutConflicts(String domain, List<Checked> specs, OptionalLong memoryMiB) {
+        OptionalLong memory = memoryMiB.isPresent() ? OptionalLong.of(memoryMiB.getAsLong() << 20) : OptionalLong.empty();
+        List<SpecProblem> problems = new ArrayList<>();
+        for (Checked checked : specs) {
+            SshmSpec spec = checked.spec();
+            List<ArmGuestLayout.Area> hit = spec.role() == Role.BORROWER
+                    ? ArmGuestLayout.conflicts(spec.begin(), spec.end(), memory)
+                    : ArmGuestLayout.fixedAreasIn(spec.begin(), spec.end());
+            if (!hit.isEmpty()) {
+                problems.add(new SpecProblem(domain, spec.id(), OptionalInt.of(checked.index()), SpecKey.BEGIN.configKey(),
+                        "range " + range(spec) + " overlaps " + hit.stream().map(ArmGuestLayout.Area::toString)
+                        .collect(Collectors.joining(", ")) + " of an Arm guest"
+                        + (hit.stream().anyMatch(area -> area.name().startsWith("RAM")) ? " with memory = "
+                        + memoryMiB.getAsLong() : "") + "; " + (spec.role() == Role.BORROWER
+                        ? "a borrower's window must be a hole, or Xen silently replaces what is there"
+                        : "Xen keeps that area for itself"), checked.location()));
+            }
+        }
+        return problems;
     }
 
     /**

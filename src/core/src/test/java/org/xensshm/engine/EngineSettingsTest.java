@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.xensshm.host.MapSpace;
@@ -30,8 +31,11 @@ class EngineSettingsTest {
         assertEquals(MapSpace.GMFN_FOREIGN, trusting.mapSpace());
         assertFalse(trusting.withMapSpace(MapSpace.GMFN_SHARE).trustBorrowers(), "share needs no trust");
         assertThrows(IllegalArgumentException.class, () -> new EngineSettings(MapSpace.GMFN_SHARE, true, false,
-                1, 1, Duration.ZERO));
+                1, 1, Duration.ZERO, Optional.empty()));
         assertTrue(EngineSettings.defaults().withUnreferencedShareAllowed(true).allowUnreferencedShare());
+        assertEquals(Optional.empty(), EngineSettings.defaults().layout(), "by default, new regions follow the host");
+        assertEquals(Optional.of(RecordLayout.OWNER_BORROWER),
+                EngineSettings.defaults().withLayout(RecordLayout.OWNER_BORROWER).withTrustedBorrowers().layout());
     }
 
     @Test

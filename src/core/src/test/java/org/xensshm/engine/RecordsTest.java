@@ -18,15 +18,17 @@ class RecordsTest {
         assertEquals(0x1000, Records.parseHex("begin", "1000"));
     }
 
-    /** The seed's bug: "10" written in decimal was read back with base 16 as domain 16. */
-    @Test
-    void domidsAreDecimalBothWays() {
-        assertEquals(10, Records.parseDomid("master", "10"));
-        assertEquals(0x7FEF, Records.parseDomid("master", Integer.toString(0x7FEF)));
+    /** Owner domids are written 0x-hex; the C toolstacks' decimal is read as the decimal they meant. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 9, 10, 15, 16, 255, 32751})
+    void ownerDomidsAreWrittenHexAndReadInBothForms(int domid) {
+        assertEquals("0x" + Integer.toHexString(domid), Records.domidText(domid));
+        assertEquals(domid, Records.parseDomid("owner", Records.domidText(domid)));
+        assertEquals(domid, Records.parseDomid("owner", Integer.toString(domid)));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "0x10", "-1", "32752", "1e3", "9999999999"})
+    @ValueSource(strings = {"", "0x", "0x7ff0", "-1", "32752", "1e3", "9999999999", "0x1g"})
     void badDomidsAreRecordFormatErrors(String text) {
         assertThrows(RecordFormatException.class, () -> Records.parseDomid("master", text));
     }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
 import org.xensshm.e2e.facts.HypervisorFacts;
 import org.xensshm.testkit.junit.NativeTestBed;
-import org.xensshm.testkit.testbed.SimulatedHypervisor;
 import org.xensshm.testkit.testbed.SimulatedHypervisor.Personality;
+import org.xensshm.testkit.testbed.SimulatedHypervisor;
 import org.xensshm.xen.XenHost;
 
 /**

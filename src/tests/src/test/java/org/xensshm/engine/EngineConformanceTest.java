@@ -1,6 +1,5 @@
 package org.xensshm.engine;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -10,13 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
@@ -26,48 +24,27 @@ import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.xensshm.engine.RegionRefusedException.Reason;
 import org.xensshm.host.Errno;
 import org.xensshm.host.MapSpace;
 import org.xensshm.host.StoreTransaction;
 import org.xensshm.host.XsPermission;
 import org.xensshm.spec.CachePolicy;
-import org.xensshm.spec.InvalidSpecException;
 import org.xensshm.spec.Prot;
 import org.xensshm.spec.Role;
-import org.xensshm.spec.SpecProblem;
 import org.xensshm.spec.SshmSpec;
 import org.xensshm.testkit.fault.Fault;
 import org.xensshm.testkit.fault.FaultInjector;
 import org.xensshm.testkit.fault.Operation;
 import org.xensshm.testkit.fault.SimulatedCrash;
+import org.xensshm.testkit.interop.CToolstack;
 
 /**
  * What {@link StaticShmEngine} must do on any backend pair, written once. A subclass supplies the
  * backends through {@link #newHost()}; the in-memory one is {@code InMemoryEngineConformanceTest}.
- *
- * <p>Host state is compared as a whole: every xenstore node with its value, and the number of
- * mapped pages of each domain involved. "Nothing left behind" means both equal what they were.
  */
-public abstract class EngineConformanceTest {
-
-    protected static final int VM1 = 1;
-    protected static final int VM2 = 2;
-    protected static final int VM3 = 3;
-    protected static final int VM4 = 4;
-    /** Every test domain gets this much RAM of its own, at Arm's GUEST_RAM0_BASE. */
-    protected static final long RAM_GFN = 0x40000;
-    protected static final int RAM_PAGES = 16;
-
-    /** The example of the syntax reference: vm1 owns ID1 and ID2, vm2 and vm3 borrow. */
-    protected static final SshmSpec ID1_OWNER = owner("ID1", 0x100000, 0x200000);
-    protected static final SshmSpec ID2_OWNER = owner("ID2", 0x300000, 0x400000);
-    protected static final SshmSpec ID1_VM2 = borrower("ID1", 0x500000, 0x600000, 0);
-    protected static final SshmSpec ID2_VM3 = borrower("ID2", 0x690000, 0x780000, 0x10000);
+public abstract class EngineConformanceTest extends ConformanceSupport {
 
     /** Small regions and chunks so that every step happens several times in the fault sweeps. */
     private static final EngineSettings SMALL_CHUNKS = EngineSettings.defaults().withChunkPages(6);
@@ -75,26 +52,6 @@ public abstract class EngineConformanceTest {
             owner("ID3", 0x800000, 0x808000),
             borrower("ID1", 0x500000, 0x510000, 0),
             borrower("ID2", 0x600000, 0x608000, 0x8000));
-
-    protected ConformanceHost host;
-
-    /** A fresh host: dom0 only, patched personality. */
-    protected abstract ConformanceHost newHost();
-
-    /**
-     * A fresh host whose hypervisor has been self-tested already, as on a host where some attach
-     * ran before: the test's answer is kept in the store and then only read.
-     */
-    @BeforeEach
-    void createHost() {
-        host = newHost();
-        new HypervisorSelfTest(host.hypervisor(), host.store()).run();
-    }
-
-    @AfterEach
-    void closeHost() {
-        host.close();
-    }
 
     // ---- the example ----------------------------------------------------------------------------
 
@@ -109,10 +66,12 @@ public abstract class EngineConformanceTest {
         engine.attach(VM3, List.of(ID2_VM3));
 
         SortedMap<String, String> store = dump();
-        // The seed's layout exactly: no state or worker node is left once an attach is complete.
+        // The seed's layout (a new host's default) exactly, with the domain handles: no state or worker
+        // node is left once an attach is complete.
         assertEquals(new TreeMap<>(Map.ofEntries(
                 Map.entry("/libxl/static_shm/ID1", ""),
-                Map.entry("/libxl/static_shm/ID1/master", "1"),
+                Map.entry("/libxl/static_shm/ID1/master", "0x1"),
+                Map.entry("/libxl/static_shm/ID1/owner_uuid", handle(VM1).orElseThrow().toString()),
                 Map.entry("/libxl/static_shm/ID1/begin", "0x100000"),
                 Map.entry("/libxl/static_shm/ID1/end", "0x200000"),
                 Map.entry("/libxl/static_shm/ID1/prot", "rw"),
@@ -124,7 +83,9 @@ public abstract class EngineConformanceTest {
                 Map.entry("/libxl/static_shm/ID1/slaves/2/end", "0x600000"),
                 Map.entry("/libxl/static_shm/ID1/slaves/2/mapping", "gmfn_share"),
                 Map.entry("/libxl/static_shm/ID1/slaves/2/offset", "0x0"),
-                Map.entry("/libxl/static_shm/ID1/slaves/2/prot", "rw"))), subtree(store, "/libxl/static_shm/ID1"));
+                Map.entry("/libxl/static_shm/ID1/slaves/2/prot", "rw"),
+                Map.entry("/libxl/static_shm/ID1/slaves/2/uuid", handle(VM2).orElseThrow().toString()))),
+                subtree(store, "/libxl/static_shm/ID1"));
         assertEquals("0x10000", store.get("/libxl/static_shm/ID2/slaves/3/offset"));
         assertEquals("2", store.get("/libxl/static_shm/ID2/usercnt"));
         assertEquals("master", store.get("/local/domain/1/static_shm/ID1/role"));
@@ -148,12 +109,14 @@ public abstract class EngineConformanceTest {
         HostStatus status = engine.status();
         assertEquals(Map.of(), status.unreadable());
         assertEquals(List.of(
-                new RegionStatus("ID1", VM1, 0x100000, 0x200000, Prot.RW, CachePolicy.ARM_NORMAL, 2,
-                        RegionStatus.State.ACTIVE, List.of(new RegionStatus.BorrowerStatus(VM2, 0x500000, 0x600000, 0,
-                        Prot.RW, MappingKind.SHARE, RegionStatus.BorrowerStatus.State.MAPPED))),
-                new RegionStatus("ID2", VM1, 0x300000, 0x400000, Prot.RW, CachePolicy.ARM_NORMAL, 2,
-                        RegionStatus.State.ACTIVE, List.of(new RegionStatus.BorrowerStatus(VM3, 0x690000, 0x780000,
-                        0x10000, Prot.RW, MappingKind.SHARE, RegionStatus.BorrowerStatus.State.MAPPED)))), status.regions());
+                new RegionStatus("ID1", RecordLayout.SEED, VM1, handle(VM1), 0x100000, 0x200000, Prot.RW,
+                        CachePolicy.ARM_NORMAL, 2, RegionStatus.State.ACTIVE, List.of(new RegionStatus.BorrowerStatus(VM2,
+                        handle(VM2), 0x500000, 0x600000, 0, Prot.RW, MappingKind.SHARE,
+                        RegionStatus.BorrowerStatus.State.MAPPED))),
+                new RegionStatus("ID2", RecordLayout.SEED, VM1, handle(VM1), 0x300000, 0x400000, Prot.RW,
+                        CachePolicy.ARM_NORMAL, 2, RegionStatus.State.ACTIVE, List.of(new RegionStatus.BorrowerStatus(VM3,
+                        handle(VM3), 0x690000, 0x780000, 0x10000, Prot.RW, MappingKind.SHARE,
+                        RegionStatus.BorrowerStatus.State.MAPPED)))), status.regions());
 
         assertEquals(List.of(new DetachReport.Released("ID1", Role.BORROWER, DetachReport.Outcome.UNMAPPED)),
                 engine.detach(VM2).regions());
@@ -312,7 +275,7 @@ public abstract class EngineConformanceTest {
 
     /** Seed bug: it writes the owner's domid in decimal and reads it back as hex (10 became 16). */
     @Test
-    void ownerDomidsAreWrittenAndReadInOneBase() {
+    void ownerDomidsAreWrittenSoThatTheCReadersGetThemRight() {
         for (int ownerDomid : new int[] {10, 0x7FEF}) {
             domain(ownerDomid);
             host.populate(ownerDomid, 0x100, 4);
@@ -320,7 +283,9 @@ public abstract class EngineConformanceTest {
             HostState before = snapshot(ownerDomid, VM2);
             StaticShmEngine engine = engine();
             engine.attach(ownerDomid, List.of(owner("ID1", 0x100000, 0x104000)));
-            assertEquals(Integer.toString(ownerDomid), dump().get("/libxl/static_shm/ID1/master"));
+            String written = dump().get("/libxl/static_shm/ID1/master");
+            assertEquals("0x" + Integer.toHexString(ownerDomid), written);
+            assertEquals(ownerDomid, CToolstack.readDomid(written), "as both C toolstacks read it");
             engine.attach(VM2, List.of(borrower("ID1", 0x500000, 0x504000, 0)));
             assertShared(ownerDomid, 0x103000, VM2, 0x503000);
             assertEquals(ownerDomid, engine.status().regions().getFirst().owner());
@@ -736,8 +701,8 @@ public abstract class EngineConformanceTest {
     @Test
     void aRegionOfTwoHundredThousandPagesMapsInFullInChunks() {
         long pages = 200_000;
-        long ownerGfn = 0x100000;
-        long borrowerGfn = 0x200000;
+        long ownerGfn = 0x80000;        // clear of Xen's fixed guest areas
+        long borrowerGfn = 0x1000000;   // and of the borrower's RAM banks, as Xen lays them out
         domain(VM1);
         host.populate(VM1, ownerGfn, pages);
         domain(VM2);
@@ -771,48 +736,6 @@ public abstract class EngineConformanceTest {
 
     // ---- helpers --------------------------------------------------------------------------------
 
-    /** The store as a whole and the mapped page count of some domains. */
-    protected record HostState(SortedMap<String, String> store, Map<Integer, Long> pages) {
-    }
-
-    protected HostState snapshot(int... domids) {
-        Map<Integer, Long> pages = new LinkedHashMap<>();
-        for (int domid : domids) {
-            pages.put(domid, host.mappedPages(domid));
-        }
-        return new HostState(dump(), pages);
-    }
-
-    /**
-     * Every node of the store with its value, read through the seam; but the hypervisor self-test's
-     * answers, which the engine keeps for the boot and are no record of regions.
-     */
-    protected SortedMap<String, String> dump() {
-        SortedMap<String, String> out = new TreeMap<>();
-        try (StoreTransaction tx = host.store().begin()) {
-            walk(tx, "/", out);
-        }
-        out.keySet().removeIf(path -> path.startsWith("/tool/xen-sshm"));
-        return out;
-    }
-
-    private static void walk(StoreTransaction tx, String path, SortedMap<String, String> out) {
-        tx.read(path).ifPresent(value -> out.put(path, value));
-        for (String child : tx.list(path)) {
-            walk(tx, path.equals("/") ? "/" + child : path + "/" + child, out);
-        }
-    }
-
-    private static SortedMap<String, String> subtree(SortedMap<String, String> store, String path) {
-        return new TreeMap<>(store.subMap(path, path + "0"));
-    }
-
-    private List<XsPermission> permissions(String path) {
-        try (StoreTransaction tx = host.store().begin()) {
-            return tx.permissions(path);
-        }
-    }
-
     private void markPending(String entry, String state, String worker) {
         try (StoreTransaction tx = host.store().begin()) {
             tx.write(entry + "/state", state);
@@ -832,37 +755,6 @@ public abstract class EngineConformanceTest {
         throw new AssertionError("no " + kind + " #" + occurrence + " in " + trace);
     }
 
-    protected static SshmSpec owner(String id, long begin, long end) {
-        return new SshmSpec(id, Role.OWNER, begin, end - begin, 0, Prot.RW, CachePolicy.ARM_NORMAL);
-    }
-
-    protected static SshmSpec borrower(String id, long begin, long end, long offset) {
-        return new SshmSpec(id, Role.BORROWER, begin, end - begin, offset, Prot.RW, null);
-    }
-
-    protected StaticShmEngine engine() {
-        return new StaticShmEngine(host.hypervisor(), host.store());
-    }
-
-    protected StaticShmEngine engine(FaultInjector faults, EngineSettings settings) {
-        return new StaticShmEngine(faults.wrap(host.hypervisor()), faults.wrap(host.store()), settings);
-    }
-
-    /** A domain with its own RAM. */
-    protected void domain(int domid) {
-        host.createDomain(domid);
-        host.populate(domid, RAM_GFN, RAM_PAGES);
-    }
-
-    /** vm1 with RAM behind ID1 and ID2, vm2 and vm3. */
-    protected void exampleDomains() {
-        domain(VM1);
-        host.populate(VM1, 0x100, 0x100);
-        host.populate(VM1, 0x300, 0x100);
-        domain(VM2);
-        domain(VM3);
-    }
-
     /** vm1 owns ID1 and ID2 (16 pages each); vm4 has RAM behind its own region ID3. */
     private void systematicScenario() {
         domain(VM1);
@@ -871,24 +763,6 @@ public abstract class EngineConformanceTest {
         domain(VM4);
         host.populate(VM4, 0x800, 8);
         engine().attach(VM1, List.of(owner("ID1", 0x100000, 0x110000), owner("ID2", 0x300000, 0x310000)));
-    }
-
-    protected void write(int domid, long address, String text) {
-        host.writeGuest(domid, address, text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    protected String read(int domid, long address, int length) {
-        return new String(host.readGuest(domid, address, length), StandardCharsets.UTF_8);
-    }
-
-    /** Bytes written at one address are read at the other, both ways. */
-    protected void assertShared(int domid, long address, int otherDomid, long otherAddress) {
-        byte[] bytes = ("from " + domid + "@" + Long.toHexString(address)).getBytes(StandardCharsets.UTF_8);
-        host.writeGuest(domid, address, bytes);
-        assertArrayEquals(bytes, host.readGuest(otherDomid, otherAddress, bytes.length));
-        byte[] back = ("back from " + otherDomid).getBytes(StandardCharsets.UTF_8);
-        host.writeGuest(otherDomid, otherAddress, back);
-        assertArrayEquals(back, host.readGuest(domid, address, back.length));
     }
 
     /** Specs built in code that are not valid together are refused before anything is touched. */
@@ -901,21 +775,6 @@ public abstract class EngineConformanceTest {
         assertInvalid("id", () -> engine.attach(VM1, List.of(owner("../x", 0x300000, 0x301000))));
         assertInvalid("cache_policy", () -> engine.attach(VM1,
                 List.of(new SshmSpec("X86", Role.OWNER, 0x300000, 0x1000, 0, Prot.RW, CachePolicy.X86_NORMAL))));
-    }
-
-    protected void assertInvalid(String field, Executable action) {
-        SortedMap<String, String> before = dump();
-        InvalidSpecException e = assertThrows(InvalidSpecException.class, action);
-        assertEquals(List.of(field), e.problems().stream().map(SpecProblem::field).toList(), e.getMessage());
-        assertEquals(before, dump(), "an invalid spec changed the store: " + e.getMessage());
-    }
-
-    protected void assertRefused(Reason reason, Executable action) {
-        SortedMap<String, String> before = dump();
-        RegionRefusedException e = assertThrows(RegionRefusedException.class, action);
-        assertEquals(reason, e.reason(), e.getMessage());
-        assertFalse(e.needsReconcile());
-        assertEquals(before, dump(), "refusal changed the store: " + e.getMessage());
     }
 
     /** Runs the action for every domid on its own thread, all released at once; rethrows failures. */

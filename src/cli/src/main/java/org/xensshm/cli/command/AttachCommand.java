@@ -7,6 +7,7 @@ import org.xensshm.cli.output.Output;
 import org.xensshm.cli.output.ProgressBar;
 import org.xensshm.engine.AttachReport;
 import org.xensshm.engine.EngineSettings;
+import org.xensshm.engine.RecordLayout;
 import org.xensshm.spec.DomainConfig;
 import org.xensshm.spec.DomainSpecs;
 import org.xensshm.spec.Role;
@@ -46,6 +47,13 @@ final class AttachCommand extends CliCommand {
                     + "frees pages its owner still uses. Only for hosts that never detach or destroy a borrower.")
     boolean allowUnreferencedShare;
 
+    @Option(names = "--layout", paramLabel = "seed|owner-borrower", converter = LayoutConverter.class,
+            description = "How a region this domain owns is recorded in xenstore: seed (master/slaves, as libxl "
+                    + "with the seed patch writes it) or owner-borrower (as the vendor xl that ships static shm "
+                    + "writes it). Default: the layout the host's records already use, seed on a host without any. "
+                    + "A borrower's entry always follows its region's layout.")
+    RecordLayout layout;
+
     @Parameters(paramLabel = "CFG", description = "The domain's xl config file.")
     Path config;
 
@@ -82,6 +90,9 @@ final class AttachCommand extends CliCommand {
         }
         EngineSettings settings = EngineSettings.defaults().withMapSpace(mapSpace.space())
                 .withUnreferencedShareAllowed(allowUnreferencedShare);
+        if (layout != null) {
+            settings = settings.withLayout(layout);
+        }
         return trustBorrower ? settings.withTrustedBorrowers() : settings;
     }
 }

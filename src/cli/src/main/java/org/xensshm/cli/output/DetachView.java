@@ -46,6 +46,7 @@ public record DetachView(String domain, DetachReport report) implements View {
             case UNMAPPED -> "unmapped";
             case REMOVED -> "released; no borrower left, so its record is gone";
             case ORPHANED -> "released; borrowers still map it, so it stays (orphaned) until they detach";
+            case DROPPED -> "dropped: the entry was an earlier domain's with the same domid; nothing unmapped";
         };
     }
 }

@@ -9,6 +9,7 @@ import org.xensshm.engine.ReconcileReport.AttachUndone;
 import org.xensshm.engine.ReconcileReport.CountRepaired;
 import org.xensshm.engine.ReconcileReport.DetachFinished;
 import org.xensshm.engine.ReconcileReport.DomainGone;
+import org.xensshm.engine.ReconcileReport.DomainReplaced;
 import org.xensshm.engine.ReconcileReport.Failed;
 import org.xensshm.engine.ReconcileReport.Skipped;
 import org.xensshm.engine.ReconcileReport;
@@ -45,6 +46,7 @@ public record ReconcileView(ReconcileReport report) implements View {
             case AttachUndone a -> OptionalInt.of(a.domid());
             case DetachFinished d -> OptionalInt.of(d.domid());
             case DomainGone g -> OptionalInt.of(g.domid());
+            case DomainReplaced r -> OptionalInt.of(r.domid());
             case Skipped s -> s.domid() < 0 ? OptionalInt.empty() : OptionalInt.of(s.domid());
             case Failed f -> f.error().domid();
             case CountRepaired _ -> OptionalInt.empty();
@@ -61,6 +63,8 @@ public record ReconcileView(ReconcileReport report) implements View {
             case AttachUndone a -> "undid the interrupted attach of this " + a.role();
             case DetachFinished _ -> "finished the interrupted detach of this borrower";
             case DomainGone g -> "dropped this " + g.role() + ": the domain no longer exists";
+            case DomainReplaced r -> "dropped this " + r.role() + ": its domid now belongs to another domain"
+                    + " (the handle changed), whose pages were left alone";
             case CountRepaired c -> "repaired usercnt: was '" + c.was() + "', now " + c.now();
             case Skipped s -> "left alone: " + s.reason();
             case Failed f -> "could not finish: " + f.error().getMessage();

@@ -19,9 +19,9 @@ public record StatusView(List<RegionStatus> regions, Map<String, String> unreada
         StringBuilder out = new StringBuilder(regions.isEmpty() ? "no region is recorded in xenstore\n"
                 : PlanView.count(regions.size(), "region") + " recorded in xenstore\n");
         if (!regions.isEmpty()) {
-            Table table = new Table("REGION", "OWNER", "RANGE", "PAGES", "PROT", "CACHE POLICY", "USERS",
+            Table table = new Table("REGION", "LAYOUT", "OWNER", "RANGE", "PAGES", "PROT", "CACHE POLICY", "USERS",
                     "BORROWERS", "STATE");
-            regions.forEach(r -> table.row(r.id(), names.get(r.owner()), Hex.range(r.begin(), r.end()),
+            regions.forEach(r -> table.row(r.id(), r.layout().label(), names.get(r.owner()), Hex.range(r.begin(), r.end()),
                     (r.end() - r.begin()) >>> SshmSpec.PAGE_SHIFT, r.prot(), r.cachePolicy(),
                     r.userCount() < 0 ? "?" : r.userCount(), r.borrowers().size(), state(r.state())));
             out.append('\n').append(table.render(""));
@@ -50,7 +50,9 @@ public record StatusView(List<RegionStatus> regions, Map<String, String> unreada
     private static Map<String, Object> regionJson(RegionStatus region) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("id", region.id());
+        json.put("layout", region.layout().label());
         json.put("owner", region.owner());
+        region.ownerHandle().ifPresent(handle -> json.put("ownerHandle", handle.toString()));
         json.put("begin", Hex.of(region.begin()));
         json.put("end", Hex.of(region.end()));
         json.put("prot", region.prot().toString());
@@ -64,6 +66,7 @@ public record StatusView(List<RegionStatus> regions, Map<String, String> unreada
     private static Map<String, Object> borrowerJson(BorrowerStatus borrower) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("domid", borrower.domid());
+        borrower.handle().ifPresent(handle -> json.put("handle", handle.toString()));
         json.put("begin", Hex.of(borrower.begin()));
         json.put("end", Hex.of(borrower.end()));
         json.put("offset", Hex.of(borrower.offset()));

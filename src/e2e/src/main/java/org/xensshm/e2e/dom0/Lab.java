@@ -122,6 +122,11 @@ final class Lab {
         return "/local/domain/" + guest.domid() + "/static_shm";
     }
 
+    /** The domain's handle (the UUID xl gave it), as the engine records it. */
+    String handle(Guest guest) {
+        return hypervisor().domainInfo(guest.domid()).orElseThrow().handle().toString();
+    }
+
     /** The domain's page count, or -1 when it is gone. */
     long totalPages(int domid) {
         return hypervisor().domainInfo(domid).map(DomainInfo::totalPages).orElse(-1L);

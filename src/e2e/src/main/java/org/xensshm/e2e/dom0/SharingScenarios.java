@@ -8,7 +8,6 @@ import java.util.TreeMap;
 import org.xensshm.engine.AttachReport;
 import org.xensshm.engine.DetachReport;
 import org.xensshm.engine.EngineSettings;
-import org.xensshm.engine.RegionStatus;
 import org.xensshm.engine.StaticShmEngine;
 import org.xensshm.host.Errno;
 import org.xensshm.host.PageBatch;
@@ -96,24 +95,28 @@ final class SharingScenarios {
     private static void compareRecords(Lab lab, Lab.Guest owner, Lab.Guest first, Lab.Guest second) {
         String record = "/libxl/static_shm/shared";
         SortedMap<String, String> expected = new TreeMap<>(Map.of(
-                record + "/master", Integer.toString(owner.domid()),
+                record + "/master", "0x" + Integer.toHexString(owner.domid()),
+                record + "/owner_uuid", lab.handle(owner),
                 record + "/begin", hex(Regions.OWNER_BASE),
                 record + "/end", hex(Regions.OWNER_BASE + PAGES * Lab.PAGE),
                 record + "/prot", "rw",
                 record + "/cache_policy", "ARM_normal",
                 record + "/usercnt", "3",
                 record + "/slaves", ""));
-        expectBorrower(expected, record, first, 0, PAGES);
-        expectBorrower(expected, record, second, OFFSET_PAGES, SECOND_PAGES);
+        expectBorrower(lab, expected, record, first, 0, PAGES);
+        expectBorrower(lab, expected, record, second, OFFSET_PAGES, SECOND_PAGES);
         lab.report.equal("record-nodes", expected, XenstoreTree.below(record));
+        lab.report.equal("record-dom0-only", "n0", XenstoreTree.permissions(record));
         for (Lab.Guest guest : new Lab.Guest[] {owner, first, second}) {
             String role = Lab.roleDirectory(guest);
             lab.report.equal("role-nodes-" + guest.name(), new TreeMap<>(Map.of(role + "/shared", "",
                     role + "/shared/role", guest == owner ? "master" : "slave")), XenstoreTree.below(role));
+            lab.report.equal("role-read-only-for-" + guest.name(), "n0,r" + guest.domid(),
+                    XenstoreTree.permissions(role + "/shared/role"));
         }
     }
 
-    private static void expectBorrower(SortedMap<String, String> expected, String record, Lab.Guest borrower,
+    private static void expectBorrower(Lab lab, SortedMap<String, String> expected, String record, Lab.Guest borrower,
                                        long offsetPages, long pages) {
         String entry = record + "/slaves/" + borrower.domid();
         expected.put(entry, "");
@@ -122,6 +125,7 @@ final class SharingScenarios {
         expected.put(entry + "/offset", hex(offsetPages * Lab.PAGE));
         expected.put(entry + "/prot", "rw");
         expected.put(entry + "/mapping", "gmfn_share");
+        expected.put(entry + "/uuid", lab.handle(borrower));
     }
 
     /** 65536 pages, one more than a batch call takes, map in full and are all unmapped again. */

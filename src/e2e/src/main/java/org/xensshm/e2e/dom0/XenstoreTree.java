@@ -31,6 +31,20 @@ final class XenstoreTree {
         return nodes;
     }
 
+    /** A node's permissions as {@code xenstore-ls -p} shows them, e.g. "n0,r5". */
+    static String permissions(String path) {
+        String parent = path.substring(0, path.lastIndexOf('/'));
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        for (String line : Programs.run("xenstore-ls", "-p", parent).orThrow().out().split("\n")) {
+            String trimmed = line.strip();
+            int open = trimmed.lastIndexOf("(");
+            if (trimmed.startsWith(name + " = ") && open > 0 && trimmed.endsWith(")")) {
+                return trimmed.substring(open + 1, trimmed.length() - 1);
+            }
+        }
+        return "no node " + path;
+    }
+
     static boolean exists(String path) {
         return Programs.run("xenstore-exists", path).succeeded();
     }

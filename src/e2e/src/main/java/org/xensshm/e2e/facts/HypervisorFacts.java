@@ -13,8 +13,8 @@ import java.util.StringJoiner;
 import java.util.function.Supplier;
 
 import org.xensshm.engine.HypervisorSelfTest;
-import org.xensshm.engine.SelfTestReport;
 import org.xensshm.engine.SelfTestReport.MapSpaceFinding;
+import org.xensshm.engine.SelfTestReport;
 import org.xensshm.ffi.xen_h;
 import org.xensshm.host.DomainInfo;
 import org.xensshm.host.Errno;
