@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, on Debian 12, whatever xen-sshm needs to build, test and run that is not there yet:
-# the Xen 4.17 libraries and xenstored, the C toolchain for the test bed, Maven and dtc.
+# the Xen 4.17 libraries and xenstored, the C toolchain for the test bed, Maven, dtc and the
+# renderers the picture tests use.
 # Java 25 is expected as Temurin in /usr/lib/jvm/temurin-25-jdk-amd64 (override: XEN_SSHM_JAVA_HOME).
 set -euo pipefail
 
@@ -10,6 +11,7 @@ packages=(
     libxen-dev gcc make libc6-dev # to build the test bed's C libraries
     maven                         # the build
     device-tree-compiler          # dtc, to check the device-tree fragments
+    librsvg2-bin graphviz         # rsvg-convert and dot, to render check's pictures in the tests
 )
 
 missing=()
