@@ -41,12 +41,14 @@ public final class Dom0lessDeviceTree {
     /**
      * The domain nodes' {@code #address-cells} and {@code #size-cells} in the host tree.
      *
-     * @throws IllegalArgumentException unless both are 1 or 2
+     * @param address {@code #address-cells}: 1 or 2
+     * @param size    {@code #size-cells}: 1 or 2
      */
     public record Cells(int address, int size) {
         /** Two and two, as in Xen's and QEMU's Arm trees. */
         public static final Cells DEFAULT = new Cells(2, 2);
 
+        /** @throws IllegalArgumentException unless both are 1 or 2 */
         public Cells {
             if (address < 1 || address > 2 || size < 1 || size > 2) {
                 throw new IllegalArgumentException("#address-cells and #size-cells must be 1 or 2, not " + address + " and " + size);
