@@ -48,7 +48,11 @@ public final class Dom0lessDeviceTree {
         /** Two and two, as in Xen's and QEMU's Arm trees. */
         public static final Cells DEFAULT = new Cells(2, 2);
 
-        /** @throws IllegalArgumentException unless both are 1 or 2 */
+        /**
+         * Checks the counts.
+         *
+         * @throws IllegalArgumentException unless both are 1 or 2
+         */
         public Cells {
             if (address < 1 || address > 2 || size < 1 || size > 2) {
                 throw new IllegalArgumentException("#address-cells and #size-cells must be 1 or 2, not " + address + " and " + size);
@@ -69,6 +73,7 @@ public final class Dom0lessDeviceTree {
      * @param hostBase where in host memory to place the regions, one after another in plan order;
      *                 empty to let Xen choose (Xen 4.19 and later)
      * @param cells    the domain nodes' cell counts, which Xen reads {@code xen,shared-mem} with
+     * @return the fragment as device-tree source, one node per region of each domain
      * @throws InvalidSpecException     with every spec the boot-time form cannot express
      * @throws IllegalArgumentException when the regions do not fit in host memory from
      *                                  {@code hostBase}, or it is not page aligned

@@ -9,14 +9,20 @@ import org.xensshm.spec.Prot;
 /**
  * One region as recorded in xenstore under {@code /libxl/static_shm/<id>}.
  *
+ * @param id the region's id
  * @param owner     the owning domain; after an {@link State#ORPHANED orphaning} the domain that owned it
  * @param begin     the owner's guest-physical start address
  * @param end       the owner's guest-physical end address, exclusive
+ * @param prot the most the owner grants its borrowers
+ * @param cachePolicy the owner's cache policy
  * @param userCount the record's {@code usercnt}: the owner (unless orphaned) plus the borrowers
+ * @param state where the region's owner stands
+ * @param borrowers the domains that map it
  */
 public record RegionStatus(String id, int owner, long begin, long end, Prot prot, CachePolicy cachePolicy,
                            int userCount, State state, List<BorrowerStatus> borrowers) {
 
+    /** Where a region's owner stands. */
     public enum State {
         /** The owner offers the region. */
         ACTIVE,
@@ -26,6 +32,7 @@ public record RegionStatus(String id, int owner, long begin, long end, Prot prot
         ORPHANED
     }
 
+    /** Checks the components; copies the borrowers. */
     public RegionStatus {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(prot, "prot");
@@ -37,14 +44,18 @@ public record RegionStatus(String id, int owner, long begin, long end, Prot prot
     /**
      * One borrower of a region, from {@code /libxl/static_shm/<id>/slaves/<domid>}.
      *
+     * @param domid the borrowing domain
      * @param begin  the borrower's guest-physical start address
      * @param end    its end address, exclusive
      * @param offset  where in the owner's region its mapping starts
+     * @param prot the access it asked for
      * @param mapping how its pages were mapped, as recorded
+     * @param state where its mapping stands
      */
     public record BorrowerStatus(int domid, long begin, long end, long offset, Prot prot, MappingKind mapping,
                                  State state) {
 
+        /** Where a borrower's mapping stands. */
         public enum State {
             /** All pages are mapped. */
             MAPPED,

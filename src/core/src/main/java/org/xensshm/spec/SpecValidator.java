@@ -41,7 +41,13 @@ public final class SpecValidator {
     private SpecValidator() {
     }
 
-    /** Validates a parsed config; problems point at its file and lines. */
+    /**
+     * Validates a parsed config; problems point at its file and lines.
+     *
+     * @param config the parsed config
+     * @param platform the host's platform
+     * @return the resolved specs, in the config's order
+     */
     public static DomainSpecs validate(DomainConfig config, Platform platform) {
         return specsOf(config.name(), config.source(), examine(config, platform), platform);
     }
@@ -50,6 +56,8 @@ public final class SpecValidator {
      * Validates drafts made in code (or parsed elsewhere).
      *
      * @param domain the domain's name, for messages
+     * @param drafts the domain's drafts
+     * @param platform the host's platform
      * @return the resolved specs, in the drafts' order
      * @throws InvalidSpecException with every problem of the domain
      */
