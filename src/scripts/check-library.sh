@@ -46,5 +46,12 @@ mkdir -p "$copy/src"
 cp pom.xml "$copy/"
 cp -r src/core "$copy/src/"
 rm -rf "$copy/src/core/target"
+# core's API docs show the example project's code (a javadoc snippet), so its sources go along.
+mkdir -p "$copy/src/examples/consumer/src/main"
+cp -r src/examples/consumer/src/main/java "$copy/src/examples/consumer/src/main/"
+# This checkout's Maven settings (git-ignored: where its local repository is), if any.
+if [[ -f .mvn/maven.config ]]; then
+    mkdir -p "$copy/.mvn" && cp .mvn/maven.config "$copy/.mvn/"
+fi
 PATH=$bin mvn -B -q -ntp -o -f "$copy/src/core/pom.xml" verify || fail "core does not build without a C toolchain"
 echo "check-library: ok (consumer resolves core + slf4j-api only; core jar clean; core builds without gcc/make)"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs what is missing, builds the test
 # bed, checks it on its own (C self-test of the simulated hypervisor, xenstored smoke test), then
-# builds every module and runs its tests, the native ones against the test bed included, and
-# checks what a library user gets.
+# builds every module and runs its tests, the native ones against the test bed included, checks
+# what a library user gets, and that two builds of the commit give the same library jars.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$root"
@@ -17,3 +17,4 @@ make -s -C src/testkit/native OUT="$testbed" check
 src/testkit/native/run-xenstored-smoke.sh "$testbed/libxsdshim.so"
 mvn -B -ntp install
 src/scripts/check-library.sh
+src/scripts/check-reproducible.sh

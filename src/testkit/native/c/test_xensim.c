@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 (xen-sshm test bed; see ../README.md) */
 /*
  * Self-test of the simulated hypervisor: drives the real, unmodified
  * libxenctrl 4.17 while libxensim.so is preloaded, and checks the results

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 (xen-sshm test bed; see ../README.md) */
 /*
  * xensim - simulated Xen hypervisor, loaded with LD_PRELOAD.
  *

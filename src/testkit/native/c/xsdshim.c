@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 (xen-sshm test bed; see ../README.md) */
 /*
  * xsdshim.c - LD_PRELOAD shim that lets Debian's C xenstored (Xen 4.17) run
  * on a machine without a hypervisor, as a per-test-run daemon that serves

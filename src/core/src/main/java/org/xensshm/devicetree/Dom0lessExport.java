@@ -65,13 +65,18 @@ public final class Dom0lessExport {
      */
     public record Options(OptionalLong hostBase, Optional<Cells> cells, Optional<HostTree> hostTree) {
 
+        /** Checks that every option is given, empty or not. */
         public Options {
             Objects.requireNonNull(hostBase, "hostBase");
             Objects.requireNonNull(cells, "cells");
             Objects.requireNonNull(hostTree, "hostTree");
         }
 
-        /** Xen allocates, two cells each, no host tree. */
+        /**
+         * Xen allocates, two cells each, no host tree.
+         *
+         * @return those options
+         */
         public static Options xenAllocated() {
             return new Options(OptionalLong.empty(), Optional.empty(), Optional.empty());
         }
@@ -80,17 +85,26 @@ public final class Dom0lessExport {
     /**
      * One region as one domain's node describes it.
      *
-     * @param hostAddress empty when Xen allocates the region
+     * @param id           the region's id ({@code xen,shm-id})
+     * @param role         the domain's role in it
+     * @param hostAddress  empty when Xen allocates the region
+     * @param guestAddress where the domain sees it
+     * @param size         its size in bytes
      */
     public record Share(String id, Role role, OptionalLong hostAddress, long guestAddress, long size) {
 
+        /** Checks that nothing is missing. */
         public Share {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(role, "role");
             Objects.requireNonNull(hostAddress, "hostAddress");
         }
 
-        /** The node's name under its domain node. */
+        /**
+         * The node's name under its domain node.
+         *
+         * @return {@code shared-mem-<id>}
+         */
         public String nodeName() {
             return "shared-mem-" + id;
         }
@@ -106,6 +120,7 @@ public final class Dom0lessExport {
      */
     public record DomainShares(String domain, String nodeName, Cells cells, List<Share> shares) {
 
+        /** Checks that nothing is missing; keeps a copy of the list. */
         public DomainShares {
             Objects.requireNonNull(domain, "domain");
             Objects.requireNonNull(nodeName, "nodeName");
@@ -148,6 +163,8 @@ public final class Dom0lessExport {
      *
      * @param plan    the checked domains and regions
      * @param configs the domains' configs: their RAM, and where each spec was written for messages
+     * @param options where the regions go and the host tree they go into
+     * @return the export, ready to be written in any of its forms
      * @throws InvalidSpecException     with every spec that Xen would refuse or misread at boot
      * @throws HostTreeException        when the host tree does not fit the configs
      * @throws IllegalArgumentException when the regions do not fit in host memory from the host
@@ -157,17 +174,29 @@ public final class Dom0lessExport {
         return new Dom0lessExport(plan, configs, options);
     }
 
-    /** The domains that get nodes, owners first as in the plan, with their nodes. */
+    /**
+     * The domains that get nodes, owners first as in the plan, with their nodes.
+     *
+     * @return the domains, in plan order
+     */
     public List<DomainShares> domains() {
         return List.copyOf(domains);
     }
 
-    /** Whether Xen allocates the regions (no host addresses). */
+    /**
+     * Whether Xen allocates the regions (no host addresses).
+     *
+     * @return true without a host base
+     */
     public boolean xenAllocated() {
         return options.hostBase().isEmpty();
     }
 
-    /** The nodes as a device tree of their own ({@code /dts-v1/} first), to merge by hand or with dtc. */
+    /**
+     * The nodes as a device tree of their own ({@code /dts-v1/} first), to merge by hand or with dtc.
+     *
+     * @return device-tree source
+     */
     public String deviceTree() {
         return Dom0lessDeviceTree.render(this, true);
     }
@@ -175,6 +204,8 @@ public final class Dom0lessExport {
     /**
      * The nodes without the {@code /dts-v1/} header, to append to (or {@code /include/} at the end
      * of) a host tree's source.
+     *
+     * @return device-tree source without a header
      */
     public String fragment() {
         return Dom0lessDeviceTree.render(this, false);
@@ -184,6 +215,7 @@ public final class Dom0lessExport {
      * The host tree's source as given, with the nodes appended: dtc merges them into the domain
      * nodes, which are otherwise left as they are.
      *
+     * @return the host tree's source with the nodes
      * @throws IllegalStateException without a host tree
      */
     public String merged() {
@@ -196,6 +228,7 @@ public final class Dom0lessExport {
      * ImageBuilder's {@code DOMU_SHARED_MEM[i]} lines (uboot-script-gen), one per domain that shares,
      * {@code i} being the domain's position among the configs as given.
      *
+     * @return the lines, one per sharing domain
      * @throws InvalidSpecException for a domain with more than one region: the variable holds one
      */
     public String imageBuilder() {

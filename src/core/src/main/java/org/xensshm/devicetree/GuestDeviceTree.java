@@ -17,7 +17,12 @@ public final class GuestDeviceTree {
     private GuestDeviceTree() {
     }
 
-    /** The fragment for one domain's regions, as device-tree source that dtc compiles. */
+    /**
+     * The fragment for one domain's regions, as device-tree source that dtc compiles.
+     *
+     * @param domain the domain's checked specs
+     * @return the fragment as device-tree source
+     */
     public static String render(DomainSpecs domain) {
         Dts dts = new Dts()
                 .blank()

@@ -38,19 +38,28 @@ public final class HostTree {
     public record DomainNode(String name, int addressCells, int sizeCells, OptionalLong memoryBytes,
                              boolean directMapped, Set<String> children) {
 
+        /** Checks that nothing is missing; keeps a copy of the children. */
         public DomainNode {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(memoryBytes, "memoryBytes");
             children = Set.copyOf(children);
         }
 
-        /** The name dtc and Xen compare: a unit address after {@code @} does not count. */
+        /**
+         * The name dtc and Xen compare: a unit address after {@code @} does not count.
+         *
+         * @return the name without its unit address
+         */
         public String baseName() {
             int at = name.indexOf('@');
             return at < 0 ? name : name.substring(0, at);
         }
 
-        /** Where the node is: {@code /chosen/NAME}. */
+        /**
+         * Where the node is.
+         *
+         * @return {@code /chosen/NAME}
+         */
         public String path() {
             return "/chosen/" + name;
         }
@@ -60,18 +69,35 @@ public final class HostTree {
      * A range of host-physical memory.
      *
      * @param what names where the tree declares it, for messages
+     * @param base its first byte
+     * @param size its length in bytes
      */
     public record HostRange(String what, long base, long size) {
 
+        /** Checks that it says where it comes from. */
         public HostRange {
             Objects.requireNonNull(what, "what");
         }
 
+        /**
+         * Whether another range shares a byte with this one.
+         *
+         * @param otherBase the other range's first byte
+         * @param otherSize its length in bytes
+         * @return true when they overlap
+         */
         public boolean overlaps(long otherBase, long otherSize) {
             return size > 0 && otherSize > 0 && Long.compareUnsigned(otherBase, base + size - 1) <= 0
                     && Long.compareUnsigned(base, otherBase + otherSize - 1) <= 0;
         }
 
+        /**
+         * Whether another range lies wholly inside this one.
+         *
+         * @param otherBase the other range's first byte
+         * @param otherSize its length in bytes
+         * @return true when it does
+         */
         public boolean contains(long otherBase, long otherSize) {
             return Long.compareUnsigned(otherBase, base) >= 0
                     && Long.compareUnsigned(otherBase + otherSize - 1, base + size - 1) <= 0;
@@ -121,36 +147,60 @@ public final class HostTree {
     }
 
     /**
+     * Reads a host tree's source.
+     *
      * @param text   the tree's source
      * @param source names it in messages, e.g. its file name
+     * @return the tree's domains, memory and shared memory
      * @throws HostTreeException ({@link HostTreeException.Reason#UNREADABLE}) naming the line at fault
      */
     public static HostTree parse(String text, String source) {
         return new HostTree(text, source, DtsReader.read(text, source));
     }
 
-    /** The source as given. */
+    /**
+     * The source as given.
+     *
+     * @return the text
+     */
     public String text() {
         return text;
     }
 
-    /** What the text was called, e.g. its file name. */
+    /**
+     * What the text was called, e.g. its file name.
+     *
+     * @return the name
+     */
     public String source() {
         return source;
     }
 
-    /** The domain nodes, in the tree's order. */
+    /**
+     * The domain nodes, in the tree's order.
+     *
+     * @return the nodes under {@code /chosen} that describe domains
+     */
     public List<DomainNode> domains() {
         return List.copyOf(domains);
     }
 
-    /** The domain node of that name, with or without its unit address. */
+    /**
+     * The domain node of that name, with or without its unit address.
+     *
+     * @param name the domain's name, as its config gives it
+     * @return the node, or empty when the tree has none of that name
+     */
     public Optional<DomainNode> domain(String name) {
         return domains.stream().filter(node -> node.name().equals(name)).findFirst()
                 .or(() -> domains.stream().filter(node -> node.baseName().equals(name)).findFirst());
     }
 
-    /** The host's RAM: the {@code /memory} nodes' ranges. */
+    /**
+     * The host's RAM: the {@code /memory} nodes' ranges.
+     *
+     * @return the ranges
+     */
     public List<HostRange> ram() {
         return List.copyOf(ram);
     }
@@ -160,12 +210,18 @@ public final class HostTree {
      * boot modules (kernels, ramdisks, ...), an initrd, domains' {@code xen,static-mem} and static
      * shared memory with a host address. The hypervisor and the tree itself are placed by the boot
      * loader and do not appear.
+     *
+     * @return the ranges
      */
     public List<HostRange> inUse() {
         return List.copyOf(inUse);
     }
 
-    /** The static shared memory nodes the tree already has, anywhere under {@code /chosen}. */
+    /**
+     * The static shared memory nodes the tree already has, anywhere under {@code /chosen}.
+     *
+     * @return the nodes
+     */
     public List<ExistingShare> shares() {
         return List.copyOf(shares);
     }

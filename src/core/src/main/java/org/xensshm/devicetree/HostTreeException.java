@@ -33,11 +33,22 @@ public final class HostTreeException extends RuntimeException {
 
     private final Reason reason;
 
+    /**
+     * A host tree that does not fit.
+     *
+     * @param reason  what kind of misfit
+     * @param message what is wrong, naming the tree and the node
+     */
     public HostTreeException(Reason reason, String message) {
         super(message);
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
+    /**
+     * What kind of misfit.
+     *
+     * @return the reason
+     */
     public Reason reason() {
         return reason;
     }

@@ -17,25 +17,43 @@ import org.xensshm.spec.SshmSpec;
  */
 public record AttachReport(int domid, MapSpace mapSpace, List<Region> regions) {
 
+    /** Copies the regions; the map space must be given. */
     public AttachReport {
         Objects.requireNonNull(mapSpace, "mapSpace");
         regions = List.copyOf(regions);
     }
 
-    /** The pages mapped into the domain, over all its borrowed regions. */
+    /**
+     * The pages mapped into the domain, over all its borrowed regions.
+     *
+     * @return the sum of the regions' pages
+     */
     public long pagesMapped() {
         return regions.stream().mapToLong(Region::pagesMapped).sum();
     }
 
     /** One region of the attach. */
     public sealed interface Region permits Offered, Mapped {
+        /**
+         * The domain's spec for the region.
+         *
+         * @return the spec
+         */
         SshmSpec spec();
 
-        /** Pages mapped into the domain for this region: none for an owner. */
+        /**
+         * Pages mapped into the domain for this region: none for an owner.
+         *
+         * @return how many pages the attach mapped for this region
+         */
         long pagesMapped();
     }
 
-    /** A region the domain owns, recorded for borrowers to find. */
+    /**
+     * A region the domain owns, recorded for borrowers to find.
+     *
+     * @param spec the owner's spec
+     */
     public record Offered(SshmSpec spec) implements Region {
         @Override
         public long pagesMapped() {
@@ -46,6 +64,10 @@ public record AttachReport(int domid, MapSpace mapSpace, List<Region> regions) {
     /**
      * A region the domain borrows: the owner's frames {@code ownerPages} now appear at the
      * domain's own frames {@code spec().pages()}.
+     *
+     * @param spec the borrower's spec
+     * @param owner the owning domain's id
+     * @param ownerPages the owner's frames that were mapped
      */
     public record Mapped(SshmSpec spec, int owner, PageRange ownerPages) implements Region {
         @Override

@@ -14,7 +14,11 @@ public final class BackendFailureException extends SshmException {
         super(domid, regionId, step + " failed: " + cause.getMessage(), cause);
     }
 
-    /** The failed call, with its errno. */
+    /**
+     * The failed call, with its errno.
+     *
+     * @return the call that failed, with its errno
+     */
     public XenCallException call() {
         return (XenCallException) getCause();
     }

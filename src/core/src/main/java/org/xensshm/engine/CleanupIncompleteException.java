@@ -22,7 +22,11 @@ public final class CleanupIncompleteException extends SshmException {
         this.stillMapped = List.copyOf(stillMapped);
     }
 
-    /** Borrower gfns that could not be unmapped (so may still be mapped), with the errno of each run. */
+    /**
+     * Borrower gfns that could not be unmapped (so may still be mapped), with the errno of each run.
+     *
+     * @return the pages still mapped, by run; empty when only records were left
+     */
     public List<PageRun> stillMapped() {
         return stillMapped;
     }

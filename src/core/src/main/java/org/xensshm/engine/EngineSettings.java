@@ -38,6 +38,10 @@ public record EngineSettings(MapSpace mapSpace, boolean trustBorrowers, boolean 
     /** The most entries one XENMEM_add_to_physmap_batch call takes. */
     public static final int MAX_CHUNK_PAGES = 0xFFFF;
 
+    /**
+     * Checks that the settings go together: trusting borrowers only with gmfn_foreign, chunk and
+     * attempt counts in range, no negative backoff.
+     */
     public EngineSettings {
         Objects.requireNonNull(mapSpace, "mapSpace");
         Objects.requireNonNull(retryBackoff, "retryBackoff");
@@ -59,13 +63,20 @@ public record EngineSettings(MapSpace mapSpace, boolean trustBorrowers, boolean 
     /**
      * gmfn_share on a hypervisor that keeps references, 65535-page chunks, 32 attempts, 1 ms base
      * backoff, new regions in the layout the host uses.
+     *
+     * @return the settings an engine gets unless told otherwise
      */
     public static EngineSettings defaults() {
         return new EngineSettings(MapSpace.GMFN_SHARE, false, false, MAX_CHUNK_PAGES, 32, Duration.ofMillis(1),
                 Optional.empty());
     }
 
-    /** The same settings with another map space; trusting borrowers ends with gmfn_foreign. */
+    /**
+     * The same settings with another map space; trusting borrowers ends with gmfn_foreign.
+     *
+     * @param mapSpace the map space borrowed pages are mapped with
+     * @return new settings
+     */
     public EngineSettings withMapSpace(MapSpace mapSpace) {
         return new EngineSettings(mapSpace, trustBorrowers && mapSpace == MapSpace.GMFN_FOREIGN,
                 allowUnreferencedShare, chunkPages, transactionAttempts, retryBackoff, layout);
@@ -74,34 +85,64 @@ public record EngineSettings(MapSpace mapSpace, boolean trustBorrowers, boolean 
     /**
      * gmfn_foreign with every owner made its borrower's target: what stock Xen needs, at the price
      * {@link #trustBorrowers() described above}.
+     *
+     * @return new settings
      */
     public EngineSettings withTrustedBorrowers() {
         return new EngineSettings(MapSpace.GMFN_FOREIGN, true, allowUnreferencedShare, chunkPages,
                 transactionAttempts, retryBackoff, layout);
     }
 
-    /** See {@link #allowUnreferencedShare()}: for hosts that never detach or destroy a borrower. */
+    /**
+     * See {@link #allowUnreferencedShare()}: for hosts that never detach or destroy a borrower.
+     *
+     * @param allowed whether attach may go on on such a hypervisor
+     * @return new settings
+     */
     public EngineSettings withUnreferencedShareAllowed(boolean allowed) {
         return new EngineSettings(mapSpace, trustBorrowers, allowed, chunkPages, transactionAttempts, retryBackoff,
                 layout);
     }
 
+    /**
+     * The same settings with another number of pages per hypercall (1 to {@link #MAX_CHUNK_PAGES}).
+     *
+     * @param chunkPages pages per XENMEM_add_to_physmap_batch call
+     * @return new settings
+     */
     public EngineSettings withChunkPages(int chunkPages) {
         return new EngineSettings(mapSpace, trustBorrowers, allowUnreferencedShare, chunkPages, transactionAttempts,
                 retryBackoff, layout);
     }
 
+    /**
+     * The same settings with another number of attempts for a conflicting xenstore transaction.
+     *
+     * @param transactionAttempts at least 1
+     * @return new settings
+     */
     public EngineSettings withTransactionAttempts(int transactionAttempts) {
         return new EngineSettings(mapSpace, trustBorrowers, allowUnreferencedShare, chunkPages, transactionAttempts,
                 retryBackoff, layout);
     }
 
+    /**
+     * The same settings with another base wait between transaction attempts.
+     *
+     * @param retryBackoff not negative
+     * @return new settings
+     */
     public EngineSettings withRetryBackoff(Duration retryBackoff) {
         return new EngineSettings(mapSpace, trustBorrowers, allowUnreferencedShare, chunkPages, transactionAttempts,
                 retryBackoff, layout);
     }
 
-    /** The same settings, recording new regions in {@code layout}. */
+    /**
+     * The same settings, recording new regions in {@code layout}.
+     *
+     * @param layout the layout for new regions, whatever the host's records use
+     * @return the settings with that layout
+     */
     public EngineSettings withLayout(RecordLayout layout) {
         return new EngineSettings(mapSpace, trustBorrowers, allowUnreferencedShare, chunkPages, transactionAttempts,
                 retryBackoff, Optional.of(layout));

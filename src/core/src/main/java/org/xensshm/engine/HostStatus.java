@@ -11,6 +11,7 @@ import java.util.Map;
  */
 public record HostStatus(List<RegionStatus> regions, Map<String, String> unreadable) {
 
+    /** Copies the list of regions. */
     public HostStatus {
         regions = List.copyOf(regions);
         unreadable = Map.copyOf(unreadable);

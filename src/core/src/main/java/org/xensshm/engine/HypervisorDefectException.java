@@ -28,7 +28,11 @@ public final class HypervisorDefectException extends SshmException {
         this.hypervisor = hypervisor;
     }
 
-    /** The hypervisor with the defect. */
+    /**
+     * The hypervisor with the defect.
+     *
+     * @return the hypervisor the defect was found on
+     */
     public HypervisorIdentity hypervisor() {
         return hypervisor;
     }

@@ -46,18 +46,32 @@ public final class HypervisorSelfTest {
     private final Hypervisor hypervisor;
     private final Store store;
 
+    /**
+     * A self-test of this hypervisor, caching its answer in this store.
+     *
+     * @param hypervisor the hypervisor to probe
+     * @param store where the answer is kept until the hypervisor reboots
+     */
     public HypervisorSelfTest(Hypervisor hypervisor, Store store) {
         this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
         this.store = Objects.requireNonNull(store, "store");
     }
 
-    /** What an earlier run on this hypervisor since its boot found, if one did. */
+    /**
+     * What an earlier run on this hypervisor since its boot found, if one did.
+     *
+     * @return the cached report, or empty
+     */
     public Optional<SelfTestReport> cached() {
         String path = cachePath();
         return store.inTransaction(8, tx -> tx.read(path)).flatMap(text -> decode(text, hypervisor));
     }
 
-    /** The cached answer, or a fresh run. */
+    /**
+     * The cached answer, or a fresh run.
+     *
+     * @return what the hypervisor does with shared pages
+     */
     public SelfTestReport cachedOrRun() {
         return cached().orElseGet(this::run);
     }
@@ -65,6 +79,7 @@ public final class HypervisorSelfTest {
     /**
      * Runs the test now and keeps its answer.
      *
+     * @return what the hypervisor does with shared pages, now also cached
      * @throws XenCallException when the scratch domains cannot be made or the hypervisor fails a
      *                          call as a whole
      */

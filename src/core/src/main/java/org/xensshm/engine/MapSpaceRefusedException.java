@@ -26,15 +26,29 @@ public final class MapSpaceRefusedException extends SshmException {
         this.errno = errno;
     }
 
+    /**
+     * The domain whose pages were to be mapped.
+     *
+     * @return its domid
+     */
     public int ownerDomid() {
         return ownerDomid;
     }
 
+    /**
+     * The map space the hypervisor refused.
+     *
+     * @return the map space
+     */
     public MapSpace space() {
         return space;
     }
 
-    /** The positive errno every page failed with. */
+    /**
+     * The positive errno every page failed with.
+     *
+     * @return the positive errno every page failed with
+     */
     public int errno() {
         return errno;
     }

@@ -22,11 +22,20 @@ public final class PageMappingException extends SshmException {
         this.failures = List.copyOf(failures);
     }
 
+    /**
+     * The domain whose pages were to be mapped.
+     *
+     * @return its domid
+     */
     public int ownerDomid() {
         return ownerDomid;
     }
 
-    /** The failed gfns of the borrower, in order, with the errno of each run. */
+    /**
+     * The failed gfns of the borrower, in order, with the errno of each run.
+     *
+     * @return the pages that failed, by run of equal errno
+     */
     public List<PageRun> failures() {
         return failures;
     }

@@ -46,11 +46,21 @@ public enum RecordLayout {
         this.borrowerRole = borrowerRole;
     }
 
-    /** The name on the command line: {@code seed}, {@code owner-borrower}. */
+    /**
+     * The name on the command line.
+     *
+     * @return {@code seed} or {@code owner-borrower}
+     */
     public String label() {
         return label;
     }
 
+    /**
+     * The layout a command-line name stands for.
+     *
+     * @param label {@code seed} or {@code owner-borrower}, in any case
+     * @return the layout, or empty for another name
+     */
     public static Optional<RecordLayout> ofLabel(String label) {
         for (RecordLayout layout : values()) {
             if (layout.label.equals(label.toLowerCase(Locale.ROOT))) {

@@ -9,6 +9,7 @@ public final class RegionRefusedException extends SshmException {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** Why the host's state does not allow the operation. */
     public enum Reason {
         /** The domain does not exist, or has no xenstore directory yet. */
         DOMAIN_NOT_FOUND,
@@ -43,6 +44,11 @@ public final class RegionRefusedException extends SshmException {
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
+    /**
+     * Why the region was refused.
+     *
+     * @return the reason
+     */
     public Reason reason() {
         return reason;
     }

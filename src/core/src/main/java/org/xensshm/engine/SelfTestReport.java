@@ -17,6 +17,7 @@ import org.xensshm.host.MapSpace;
  */
 public record SelfTestReport(HypervisorIdentity identity, List<MapSpaceFinding> mapSpaces, boolean batchedRemovals) {
 
+    /** Checks the components; copies the findings. */
     public SelfTestReport {
         Objects.requireNonNull(identity, "identity");
         mapSpaces = List.copyOf(mapSpaces);
@@ -28,9 +29,11 @@ public record SelfTestReport(HypervisorIdentity identity, List<MapSpaceFinding> 
      * @param errno          0 when a one-page batch mapped, else the errno it failed with
      * @param holdsReference for a space that maps: whether the mapping holds a reference on the
      *                       owner's page (the owner's page count did not change across its removal)
+     * @param space the map space tried
      */
     public record MapSpaceFinding(MapSpace space, int errno, Optional<Boolean> holdsReference) {
 
+        /** Checks the components. */
         public MapSpaceFinding {
             Objects.requireNonNull(space, "space");
             Objects.requireNonNull(holdsReference, "holdsReference");
@@ -39,6 +42,11 @@ public record SelfTestReport(HypervisorIdentity identity, List<MapSpaceFinding> 
             }
         }
 
+        /**
+         * Whether a one-page batch in this space mapped.
+         *
+         * @return true when it did
+         */
         public boolean maps() {
             return errno == 0;
         }
@@ -50,6 +58,12 @@ public record SelfTestReport(HypervisorIdentity identity, List<MapSpaceFinding> 
         }
     }
 
+    /**
+     * What was found about one map space.
+     *
+     * @param space the map space
+     * @return the finding, or empty when the space was not tried
+     */
     public Optional<MapSpaceFinding> finding(MapSpace space) {
         return mapSpaces.stream().filter(f -> f.space() == space).findFirst();
     }
@@ -57,6 +71,8 @@ public record SelfTestReport(HypervisorIdentity identity, List<MapSpaceFinding> 
     /**
      * Whether gmfn_share maps but its mappings hold no reference on the owner's page: the static
      * shm series as its vendor ships it, where removing a mapping frees a page the owner uses.
+     *
+     * @return true when the hypervisor frees shared pages an owner still uses
      */
     public boolean shareFreesOwnerPages() {
         return finding(MapSpace.GMFN_SHARE).flatMap(MapSpaceFinding::holdsReference).map(held -> !held).orElse(false);

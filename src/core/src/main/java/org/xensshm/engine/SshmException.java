@@ -37,12 +37,20 @@ public abstract sealed class SshmException extends RuntimeException
         return both.isEmpty() ? "" : both + ": ";
     }
 
-    /** The domain the operation was for, if it was for one. */
+    /**
+     * The domain the operation was for, if it was for one.
+     *
+     * @return the domid, or empty
+     */
     public OptionalInt domid() {
         return domid == NO_DOMAIN ? OptionalInt.empty() : OptionalInt.of(domid);
     }
 
-    /** The region (static_shm id) concerned, if one was. */
+    /**
+     * The region (static_shm id) concerned, if one was.
+     *
+     * @return the id, or empty
+     */
     public Optional<String> regionId() {
         return Optional.ofNullable(regionId);
     }
@@ -52,6 +60,8 @@ public abstract sealed class SshmException extends RuntimeException
      * progress) that {@link StaticShmEngine#reconcile()} finishes: true for a
      * {@link CleanupIncompleteException}, or when one is attached as suppressed because undoing a
      * failed attach did not complete.
+     *
+     * @return true when {@link StaticShmEngine#reconcile()} has work left by this failure
      */
     public boolean needsReconcile() {
         return Arrays.stream(getSuppressed()).anyMatch(CleanupIncompleteException.class::isInstance);

@@ -44,15 +44,33 @@ public final class StaticShmEngine {
 
     private final Seams seams;
 
+    /**
+     * An engine with the {@linkplain EngineSettings#defaults() default settings}.
+     *
+     * @param hypervisor the hypervisor to map pages with
+     * @param store the xenstore to record regions in
+     */
     public StaticShmEngine(Hypervisor hypervisor, Store store) {
         this(hypervisor, store, EngineSettings.defaults());
     }
 
+    /**
+     * An engine with these settings.
+     *
+     * @param hypervisor the hypervisor to map pages with
+     * @param store the xenstore to record regions in
+     * @param settings map space, chunk size, transaction attempts and backoff
+     */
     public StaticShmEngine(Hypervisor hypervisor, Store store, EngineSettings settings) {
         this.seams = new Seams(Objects.requireNonNull(hypervisor, "hypervisor"), Objects.requireNonNull(store, "store"),
                 Objects.requireNonNull(settings, "settings"));
     }
 
+    /**
+     * The settings this engine runs with.
+     *
+     * @return its settings
+     */
     public EngineSettings settings() {
         return seams.settings();
     }
@@ -69,7 +87,9 @@ public final class StaticShmEngine {
      * {@code [offset, offset + size)}. Specs checked for another platform than the host's are
      * checked again for the host's.
      *
+     * @param domid the domain to attach
      * @param specs the domain's specs, as {@link SpecValidator} checked them together
+     * @return each region recorded, and for each borrowed one the owner's frames it now maps
      * @throws RegionRefusedException   when the host's state does not allow a spec
      * @throws MapSpaceRefusedException when the hypervisor refuses the configured map space
      * @throws PageMappingException     when particular pages cannot be mapped
@@ -89,6 +109,9 @@ public final class StaticShmEngine {
      * {@link #attach(int, DomainSpecs)} for specs built one by one: they first go through
      * {@link SpecValidator}'s checks of a domain's specs together, on the host's platform.
      *
+     * @param domid the domain to attach
+     * @param specs the domain's specs
+     * @return as {@link #attach(int, DomainSpecs)} returns
      * @throws InvalidSpecException when the specs are not valid together for this host
      */
     public AttachReport attach(int domid, List<SshmSpec> specs) {
@@ -108,6 +131,8 @@ public final class StaticShmEngine {
      * {@link CleanupIncompleteException}), the regions are marked {@code unmapping} and
      * {@link #reconcile()}, or another detach, finishes them.
      *
+     * @param domid the domain to detach
+     * @return what became of each of its regions
      * @throws RegionRefusedException     {@link Reason#BUSY} when another live operation works on
      *                                    one of the domain's regions, or a record is unreadable
      * @throws BackendFailureException    when the detach could not be recorded
@@ -124,6 +149,7 @@ public final class StaticShmEngine {
      * operations still running, here or in another live process, is left alone and reported as
      * skipped. Safe to run at any time; meant for toolstack start.
      *
+     * @return what was done and what was left alone
      * @throws BackendFailureException when the list of regions cannot be read; failures on one
      *                                 region are reported in the result and do not stop the others
      */
@@ -131,7 +157,11 @@ public final class StaticShmEngine {
         return new Reconcile(seams).run();
     }
 
-    /** Every region recorded in xenstore, with its borrowers; reads only. */
+    /**
+     * Every region recorded in xenstore, with its borrowers; reads only.
+     *
+     * @return the regions and their borrowers
+     */
     public HostStatus status() {
         try (StoreTransaction tx = seams.store().begin()) {
             return seams.records().status(tx);

@@ -13,6 +13,11 @@ public abstract class ForwardingHypervisor implements Hypervisor {
 
     private final Hypervisor delegate;
 
+    /**
+     * Forwards every call to {@code delegate}.
+     *
+     * @param delegate the hypervisor that does the work
+     */
     protected ForwardingHypervisor(Hypervisor delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
     }

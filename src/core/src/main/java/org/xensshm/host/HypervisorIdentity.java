@@ -12,6 +12,7 @@ import java.util.Objects;
  */
 public record HypervisorIdentity(String version, String extraVersion, String changeset, String buildId) {
 
+    /** Checks that every part is given (possibly empty). */
     public HypervisorIdentity {
         Objects.requireNonNull(version, "version");
         Objects.requireNonNull(extraVersion, "extraVersion");

@@ -16,6 +16,11 @@ public enum MapSpace {
         this.abiValue = abiValue;
     }
 
+    /**
+     * The space's number in Xen's interface (XENMAPSPACE_*).
+     *
+     * @return the number
+     */
     public int abiValue() {
         return abiValue;
     }

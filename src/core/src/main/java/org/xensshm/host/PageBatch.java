@@ -23,6 +23,7 @@ public final class PageBatch implements AutoCloseable {
      * repeated byte, so a whole batch is marked with one {@code fill}, and far from any errno.
      */
     public static final int NOT_ATTEMPTED = 0x80808080;
+    /** {@link #NOT_ATTEMPTED}'s repeated byte, to fill the error slots with. */
     public static final byte NOT_ATTEMPTED_BYTE = (byte) 0x80;
 
     private final Arena arena;
@@ -40,7 +41,12 @@ public final class PageBatch implements AutoCloseable {
         this.errs = arena.allocate(ValueLayout.JAVA_INT, capacity);
     }
 
-    /** A batch of {@code capacity} entries in its own confined arena, freed by {@link #close()}. */
+    /**
+     * A batch of {@code capacity} entries in its own confined arena, freed by {@link #close()}.
+     *
+     * @param capacity the most entries it holds
+     * @return an empty batch; close it to free its memory
+     */
     public static PageBatch allocate(int capacity) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be positive: " + capacity);
@@ -48,14 +54,29 @@ public final class PageBatch implements AutoCloseable {
         return new PageBatch(Arena.ofConfined(), capacity);
     }
 
+    /**
+     * The most entries the batch holds.
+     *
+     * @return its capacity
+     */
     public int capacity() {
         return capacity;
     }
 
+    /**
+     * The entries in use.
+     *
+     * @return their number
+     */
     public int count() {
         return count;
     }
 
+    /**
+     * Sets the number of entries in use.
+     *
+     * @param count from 0 to the capacity
+     */
     public void count(int count) {
         if (count < 0 || count > capacity) {
             throw new IllegalArgumentException("count " + count + " outside 0.." + capacity);
@@ -63,12 +84,25 @@ public final class PageBatch implements AutoCloseable {
         this.count = count;
     }
 
+    /**
+     * Sets one entry.
+     *
+     * @param index the entry
+     * @param sourcePage the page in the source domain
+     * @param targetPage the page in the receiving domain
+     */
     public void set(int index, long sourcePage, long targetPage) {
         idxs.setAtIndex(ValueLayout.JAVA_LONG, index, sourcePage);
         gpfns.setAtIndex(ValueLayout.JAVA_LONG, index, targetPage);
     }
 
-    /** Fills entries 0..n-1 with consecutive pages starting at the given page numbers. */
+    /**
+     * Fills entries 0..n-1 with consecutive pages starting at the given page numbers.
+     *
+     * @param firstSourcePage the first source page
+     * @param firstTargetPage the first target page
+     * @param n the number of entries
+     */
     public void fillRange(long firstSourcePage, long firstTargetPage, int n) {
         count(n);
         for (int i = 0; i < n; i++) {
@@ -76,7 +110,12 @@ public final class PageBatch implements AutoCloseable {
         }
     }
 
-    /** Fills entries 0..n-1 with consecutive target pages only, for removals. */
+    /**
+     * Fills entries 0..n-1 with consecutive target pages only, for removals.
+     *
+     * @param firstTargetPage the first target page
+     * @param n the number of entries
+     */
     public void fillTargets(long firstTargetPage, int n) {
         count(n);
         for (int i = 0; i < n; i++) {
@@ -84,18 +123,42 @@ public final class PageBatch implements AutoCloseable {
         }
     }
 
+    /**
+     * One entry's source page.
+     *
+     * @param index the entry
+     * @return its page in the source domain
+     */
     public long sourcePage(int index) {
         return idxs.getAtIndex(ValueLayout.JAVA_LONG, index);
     }
 
+    /**
+     * One entry's target page.
+     *
+     * @param index the entry
+     * @return its page in the receiving domain
+     */
     public long targetPage(int index) {
         return gpfns.getAtIndex(ValueLayout.JAVA_LONG, index);
     }
 
+    /**
+     * One entry's result.
+     *
+     * @param index the entry
+     * @return 0, a negative errno, or {@link #NOT_ATTEMPTED}
+     */
     public int error(int index) {
         return errs.getAtIndex(ValueLayout.JAVA_INT, index);
     }
 
+    /**
+     * Sets one entry's result.
+     *
+     * @param index the entry
+     * @param value 0, a negative errno, or {@link #NOT_ATTEMPTED}
+     */
     public void error(int index, int value) {
         errs.setAtIndex(ValueLayout.JAVA_INT, index, value);
     }
@@ -105,15 +168,29 @@ public final class PageBatch implements AutoCloseable {
         errs.asSlice(0, (long) count * Integer.BYTES).fill(NOT_ATTEMPTED_BYTE);
     }
 
-    /** The raw segments, for the native layer and for in-memory backends. */
+    /**
+     * The raw segments, for the native layer and for in-memory backends.
+     *
+     * @return the source pages' array
+     */
     public MemorySegment idxs() {
         return idxs;
     }
 
+    /**
+     * The target pages' array, as the C library takes it.
+     *
+     * @return the segment
+     */
     public MemorySegment gpfns() {
         return gpfns;
     }
 
+    /**
+     * The results' array, as the C library fills it.
+     *
+     * @return the segment
+     */
     public MemorySegment errs() {
         return errs;
     }

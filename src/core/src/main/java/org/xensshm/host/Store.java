@@ -12,10 +12,19 @@ import java.util.function.Function;
  */
 public interface Store {
 
-    /** Starts a transaction; close it to abort unless it was committed. */
+    /**
+     * Starts a transaction; close it to abort unless it was committed.
+     *
+     * @return a transaction; close it to abort unless committed
+     */
     StoreTransaction begin();
 
-    /** {@code /local/domain/<domid>}, as the store reports it. */
+    /**
+     * {@code /local/domain/<domid>}, as the store reports it.
+     *
+     * @param domid the domain
+     * @return its home in xenstore, {@code /local/domain/<domid>}
+     */
     String domainPath(int domid);
 
     /**
@@ -23,6 +32,10 @@ public interface Store {
      * conflict (EAGAIN), at most {@code maxAttempts} times. {@code work} must be safe to repeat:
      * it sees a fresh transaction each time and should only touch the store.
      *
+     * @param <T> what the work returns
+     * @param maxAttempts at most this many runs
+     * @param work the transaction's reads and writes; run again after a conflict
+     * @return what the committed run returned
      * @throws XenCallException with EAGAIN when every attempt conflicted
      */
     default <T> T inTransaction(int maxAttempts, Function<StoreTransaction, T> work) {
@@ -32,6 +45,12 @@ public interface Store {
     /**
      * As {@link #inTransaction(int, Function)}, pausing between attempts for a random time that
      * grows with each attempt from {@code backoff}, so that competing toolstacks spread out.
+     *
+     * @param <T> what the work returns
+     * @param maxAttempts at most this many runs
+     * @param backoff the base wait between runs
+     * @param work the transaction's reads and writes; run again after a conflict
+     * @return what the committed run returned
      */
     default <T> T inTransaction(int maxAttempts, Duration backoff, Function<StoreTransaction, T> work) {
         if (maxAttempts < 1) {

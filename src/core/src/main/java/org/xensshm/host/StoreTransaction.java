@@ -11,28 +11,65 @@ import java.util.Optional;
  */
 public interface StoreTransaction extends AutoCloseable {
 
-    /** The node's value, or empty when the node does not exist. */
+    /**
+     * The node's value, or empty when the node does not exist.
+     *
+     * @param path the node
+     * @return its value, or empty when it does not exist
+     */
     Optional<String> read(String path);
 
-    /** Creates the node and missing parents if needed, and sets its value. */
+    /**
+     * Creates the node and missing parents if needed, and sets its value.
+     *
+     * @param path the node
+     * @param value its new value
+     */
     void write(String path, String value);
 
-    /** Creates the node (empty value) and missing parents; an existing node is left as it is. */
+    /**
+     * Creates the node (empty value) and missing parents; an existing node is left as it is.
+     *
+     * @param path the node
+     */
     void mkdir(String path);
 
-    /** Removes the node and its subtree; a missing node is not an error. */
+    /**
+     * Removes the node and its subtree; a missing node is not an error.
+     *
+     * @param path the node
+     */
     void remove(String path);
 
-    /** Names of the node's children, empty when it has none or does not exist. */
+    /**
+     * Names of the node's children, empty when it has none or does not exist.
+     *
+     * @param path the node
+     * @return its children's names; empty when it does not exist
+     */
     List<String> list(String path);
 
+    /**
+     * Sets the node's permissions, the owner's entry first.
+     *
+     * @param path the node
+     * @param permissions the owner's entry, then one per other domain
+     */
     void setPermissions(String path, List<XsPermission> permissions);
 
+    /**
+     * The node's permissions.
+     *
+     * @param path the node
+     * @return the owner's entry first
+     */
     List<XsPermission> permissions(String path);
 
     /**
      * Commits. Returns false when another writer got in first (EAGAIN): nothing was applied and
      * the unit of work may be retried in a new transaction.
+     *
+     * @return true when committed, false when it conflicted and must be run again
      */
     boolean commit();
 

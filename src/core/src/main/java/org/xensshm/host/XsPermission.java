@@ -5,11 +5,22 @@ import java.util.Objects;
 /**
  * One entry of a xenstore node's permission list. As in xenstored, the first entry names the
  * owner and the access everybody else gets; later entries grant access to particular domains.
+ *
+ * @param domid the domain the entry is for; the first entry's is the node's owner
+ * @param access what it may do
  */
 public record XsPermission(int domid, Access access) {
 
+    /** What a domain may do with a node. */
     public enum Access {
-        NONE('n'), READ('r'), WRITE('w'), BOTH('b');
+        /** No access (for the owner's entry: what every other domain gets). */
+        NONE('n'),
+        /** Read only. */
+        READ('r'),
+        /** Write only. */
+        WRITE('w'),
+        /** Read and write. */
+        BOTH('b');
 
         private final char letter;
 
@@ -17,12 +28,17 @@ public record XsPermission(int domid, Access access) {
             this.letter = letter;
         }
 
-        /** The letter xenstore-ls and the wire protocol use. */
+        /**
+         * The letter xenstore-ls and the wire protocol use.
+         *
+         * @return the letter xenstore uses for it
+         */
         public char letter() {
             return letter;
         }
     }
 
+    /** Checks that the domid is not negative and the access given. */
     public XsPermission {
         Objects.requireNonNull(access, "access");
         if (domid < 0 || domid > 0xFFFF) {

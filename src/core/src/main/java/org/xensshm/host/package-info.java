@@ -4,5 +4,9 @@
  * off-heap {@link org.xensshm.host.PageBatch} they exchange, and the typed failure of a call,
  * {@link org.xensshm.host.XenCallException}. The native layer and the test kit's in-memory host
  * implement them.
+ *
+ * <p>Its exceptions are not meant to be serialized, so they have no serialized form.
+ *
+ * @serial exclude
  */
 package org.xensshm.host;

@@ -16,14 +16,23 @@ public final class ArmGuestLayout {
 
     /** GUEST_RAM0: 3 GiB of low RAM at 1 GiB. */
     public static final long RAM0_BASE = 0x4000_0000L;
+    /** GUEST_RAM0's size. */
     public static final long RAM0_SIZE = 0xC000_0000L;
     /** GUEST_RAM1: 1016 GiB of RAM at 8 GiB, used once RAM0 is full. */
     public static final long RAM1_BASE = 0x2_0000_0000L;
+    /** GUEST_RAM1's size. */
     public static final long RAM1_SIZE = 0xFE_0000_0000L;
 
-    /** A named range of guest-physical addresses, {@code [base, base + size)}. */
+    /**
+     * A named range of guest-physical addresses, {@code [base, base + size)}.
+     *
+     * @param name what Xen places there
+     * @param base the first address
+     * @param size its size in bytes
+     */
     public record Area(String name, long base, long size) {
 
+        /** Checks that the area is not empty and does not overflow. */
         public Area {
             Objects.requireNonNull(name, "name");
             if (base < 0 || size <= 0 || base > Long.MAX_VALUE - size) {
@@ -31,10 +40,22 @@ public final class ArmGuestLayout {
             }
         }
 
+        /**
+         * The first address past the area.
+         *
+         * @return {@code base + size}
+         */
         public long end() {
             return base + size;
         }
 
+        /**
+         * Whether {@code [begin, end)} shares an address with the area.
+         *
+         * @param begin the first address
+         * @param end the first address past the range
+         * @return true when they overlap
+         */
         public boolean overlaps(long begin, long end) {
             return begin < end() && base < end;
         }
@@ -61,7 +82,12 @@ public final class ArmGuestLayout {
     private ArmGuestLayout() {
     }
 
-    /** The RAM a guest with {@code memoryBytes} of memory gets: RAM0 from its base, then RAM1. */
+    /**
+     * The RAM a guest with {@code memoryBytes} of memory gets: RAM0 from its base, then RAM1.
+     *
+     * @param memoryBytes the guest's memory, positive
+     * @return bank 0, and bank 1 when the memory does not fit in bank 0
+     */
     public static List<Area> ram(long memoryBytes) {
         if (memoryBytes <= 0) {
             throw new IllegalArgumentException("memory must be positive: " + memoryBytes);
@@ -74,7 +100,13 @@ public final class ArmGuestLayout {
         return List.copyOf(banks);
     }
 
-    /** The fixed areas {@code [begin, end)} overlaps. */
+    /**
+     * The fixed areas {@code [begin, end)} overlaps.
+     *
+     * @param begin the first address
+     * @param end the first address past the range
+     * @return the areas, in {@link #FIXED}'s order
+     */
     public static List<Area> fixedAreasIn(long begin, long end) {
         return FIXED.stream().filter(area -> area.overlaps(begin, end)).toList();
     }
@@ -82,6 +114,11 @@ public final class ArmGuestLayout {
     /**
      * What {@code [begin, end)} overlaps in a guest: Xen's fixed areas, and its RAM when its size
      * is known.
+     *
+     * @param begin the first address
+     * @param end the first address past the range
+     * @param memoryBytes the guest's memory, when known
+     * @return the fixed areas hit, then the RAM banks hit
      */
     public static List<Area> conflicts(long begin, long end, OptionalLong memoryBytes) {
         List<Area> hit = new ArrayList<>(fixedAreasIn(begin, end));

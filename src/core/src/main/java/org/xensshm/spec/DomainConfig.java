@@ -17,6 +17,7 @@ import java.util.OptionalLong;
  */
 public record DomainConfig(String name, String source, OptionalLong memoryMiB, List<SpecDraft> drafts) {
 
+    /** Checks that the parts are given; copies the drafts. */
     public DomainConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(source, "source");
@@ -24,12 +25,23 @@ public record DomainConfig(String name, String source, OptionalLong memoryMiB, L
         drafts = List.copyOf(drafts);
     }
 
-    /** A config that does not say how much RAM the domain has. */
+    /**
+     * A config that does not say how much RAM the domain has.
+     *
+     * @param name the domain's name
+     * @param source where it came from
+     * @param drafts its static_shm entries
+     */
     public DomainConfig(String name, String source, List<SpecDraft> drafts) {
         this(name, source, OptionalLong.empty(), drafts);
     }
 
-    /** Where the config wrote its {@code index}th static_shm entry; the whole file when unknown. */
+    /**
+     * Where the config wrote its {@code index}th static_shm entry; the whole file when unknown.
+     *
+     * @param index the entry's position
+     * @return its line, or the whole file
+     */
     public SourceLocation location(int index) {
         Optional<SourceLocation> written = index >= 0 && index < drafts.size()
                 ? drafts.get(index).location() : Optional.empty();

@@ -23,22 +23,38 @@ public final class DomainSpecs {
         this.platform = Objects.requireNonNull(platform, "platform");
     }
 
-    /** The domain's name, as its config gives it (or as the caller named specs built in code). */
+    /**
+     * The domain's name, as its config gives it (or as the caller named specs built in code).
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
 
-    /** Where the specs came from, for messages: a config file, or the name given with drafts. */
+    /**
+     * Where the specs came from, for messages: a config file, or the name given with drafts.
+     *
+     * @return the file or name
+     */
     public String source() {
         return source;
     }
 
-    /** The regions, in config order, with every default applied. */
+    /**
+     * The regions, in config order, with every default applied.
+     *
+     * @return the specs
+     */
     public List<SshmSpec> specs() {
         return specs;
     }
 
-    /** The platform the specs were checked for. */
+    /**
+     * The platform the specs were checked for.
+     *
+     * @return the platform
+     */
     public Platform platform() {
         return platform;
     }

@@ -15,6 +15,11 @@ public class InvalidSpecException extends RuntimeException {
     /** Transient: records with Optionals do not serialize; the message keeps the same text. */
     private final transient List<SpecProblem> problems;
 
+    /**
+     * Every problem found.
+     *
+     * @param problems at least one
+     */
     public InvalidSpecException(List<SpecProblem> problems) {
         super(describe(problems));
         this.problems = List.copyOf(problems);
@@ -27,7 +32,11 @@ public class InvalidSpecException extends RuntimeException {
         return problems.stream().map(SpecProblem::describe).collect(Collectors.joining("\n"));
     }
 
-    /** All problems, in the order they were found (domain by domain, spec by spec). */
+    /**
+     * All problems, in the order they were found (domain by domain, spec by spec).
+     *
+     * @return the problems, in the order they were found
+     */
     public List<SpecProblem> problems() {
         return problems;
     }

@@ -14,20 +14,37 @@ import java.util.Optional;
  */
 public record Plan(List<DomainSpecs> domains, List<Region> regions) {
 
+    /** Copies the lists. */
     public Plan {
         domains = List.copyOf(domains);
         regions = List.copyOf(regions);
     }
 
-    /** The domains' names, in the order they must be created. */
+    /**
+     * The domains' names, in the order they must be created.
+     *
+     * @return every domain, owners before their borrowers
+     */
     public List<String> creationOrder() {
         return domains.stream().map(DomainSpecs::name).toList();
     }
 
+    /**
+     * One region of the plan.
+     *
+     * @param id the region's id
+     * @return the region, or empty when no domain shares it
+     */
     public Optional<Region> region(String id) {
         return regions.stream().filter(region -> region.id().equals(id)).findFirst();
     }
 
+    /**
+     * One domain of the plan.
+     *
+     * @param name the domain's name
+     * @return its checked specs, or empty when it is not in the plan
+     */
     public Optional<DomainSpecs> domain(String name) {
         return domains.stream().filter(domain -> domain.name().equals(name)).findFirst();
     }
@@ -42,6 +59,7 @@ public record Plan(List<DomainSpecs> domains, List<Region> regions) {
      */
     public record Region(String id, String owner, SshmSpec ownerSpec, List<Borrower> borrowers) {
 
+        /** Checks that the parts are given; copies the borrowers. */
         public Region {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(owner, "owner");
@@ -49,7 +67,11 @@ public record Plan(List<DomainSpecs> domains, List<Region> regions) {
             borrowers = List.copyOf(borrowers);
         }
 
-        /** The owner's frames that make up the region. */
+        /**
+         * The owner's frames that make up the region.
+         *
+         * @return the owner's frames
+         */
         public PageRange ownerPages() {
             return ownerSpec.pages();
         }
@@ -64,13 +86,18 @@ public record Plan(List<DomainSpecs> domains, List<Region> regions) {
      */
     public record Borrower(String domain, SshmSpec spec, PageRange ownerPages) {
 
+        /** Checks that the parts are given. */
         public Borrower {
             Objects.requireNonNull(domain, "domain");
             Objects.requireNonNull(spec, "spec");
             Objects.requireNonNull(ownerPages, "ownerPages");
         }
 
-        /** The borrower's own frames where the owner's pages appear. */
+        /**
+         * The borrower's own frames where the owner's pages appear.
+         *
+         * @return the borrower's frames
+         */
         public PageRange pages() {
             return spec.pages();
         }

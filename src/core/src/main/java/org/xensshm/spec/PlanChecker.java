@@ -36,8 +36,11 @@ public final class PlanChecker {
     }
 
     /**
+     * Checks the configs together, as one host would see them.
+     *
      * @param domains the domains' configs; their order breaks ties in the creation order
      * @param platform the host's platform
+     * @return the plan: regions, borrowings and creation order
      * @throws InvalidSpecException with every problem found
      */
     public static Plan check(List<DomainConfig> domains, Platform platform) {

@@ -16,12 +16,21 @@ public enum Role {
         this.seedName = seedName;
     }
 
-    /** The word the seed's C toolstack writes into xenstore, kept for host compatibility. */
+    /**
+     * The word the seed's C toolstack writes into xenstore, kept for host compatibility.
+     *
+     * @return {@code master} or {@code slave}
+     */
     public String seedName() {
         return seedName;
     }
 
-    /** Accepts owner/borrower and the seed's master/slave, case-insensitively. */
+    /**
+     * Accepts owner/borrower and the seed's master/slave, case-insensitively.
+     *
+     * @param text a config's {@code role} value
+     * @return the role, or empty for an unknown word
+     */
     public static Optional<Role> parse(String text) {
         return switch (text.strip().toLowerCase(Locale.ROOT)) {
             case "owner", "master" -> Optional.of(OWNER);

@@ -5,9 +5,13 @@ import java.util.Objects;
 /**
  * Where something was written: a config file (or the name given to parsed text) and a 1-based
  * line. Line 0 stands for the file as a whole, e.g. for a key that is missing from it.
+ *
+ * @param file the file, or the name given to parsed text
+ * @param line 1-based, or 0 for the whole file
  */
 public record SourceLocation(String file, int line) {
 
+    /** Checks that the file is given and the line not negative. */
     public SourceLocation {
         Objects.requireNonNull(file, "file");
         if (line < 0) {
@@ -15,7 +19,12 @@ public record SourceLocation(String file, int line) {
         }
     }
 
-    /** The location of a whole file rather than one of its lines. */
+    /**
+     * The location of a whole file rather than one of its lines.
+     *
+     * @param file the file
+     * @return its location, line 0
+     */
     public static SourceLocation wholeFile(String file) {
         return new SourceLocation(file, 0);
     }

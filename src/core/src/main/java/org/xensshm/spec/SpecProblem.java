@@ -27,6 +27,7 @@ public record SpecProblem(String domain, String specId, OptionalInt specIndex, S
     public static final String STATIC_SHM = "static_shm";
     public static final String SYNTAX = "syntax";
 
+    /** Checks that every part is given (possibly empty). */
     public SpecProblem {
         Objects.requireNonNull(domain, "domain");
         Objects.requireNonNull(specId, "specId");
@@ -39,6 +40,8 @@ public record SpecProblem(String domain, String specId, OptionalInt specIndex, S
     /**
      * One line naming everything known: {@code vm3.cfg:4: domain vm3, static_shm[0] (id ID2),
      * size: ...}.
+     *
+     * @return the line
      */
     public String describe() {
         StringBuilder line = new StringBuilder();

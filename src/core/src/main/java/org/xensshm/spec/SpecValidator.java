@@ -42,7 +42,13 @@ public final class SpecValidator {
     private SpecValidator() {
     }
 
-    /** Validates a parsed config; problems point at its file and lines. */
+    /**
+     * Validates a parsed config; problems point at its file and lines.
+     *
+     * @param config the parsed config
+     * @param platform the host's platform
+     * @return the resolved specs, in the config's order
+     */
     public static DomainSpecs validate(DomainConfig config, Platform platform) {
         return specsOf(config.name(), config.source(), examine(config, platform), platform);
     }
@@ -51,12 +57,34 @@ public final class SpecValidator {
      * Validates drafts made in code (or parsed elsewhere).
      *
      * @param domain the domain's name, for messages
+     * @param drafts the domain's drafts
+     * @param platform the host's platform
      * @return the resolved specs, in the drafts' order
      * @throws InvalidSpecException with every problem of the domain
      */
     public static DomainSpecs validate(String domain, List<SpecDraft> drafts, Platform platform) {
         return specsOf(domain, domain, examine(domain, drafts, platform, Optional.empty(), OptionalLong.empty()),
                 platform);
+    }
+
+    /**
+     * One draft's own checks (its values, their alignment and ranges, the options of its role),
+     * without anything that concerns its domain as a whole: neighbouring specs, the domain's memory,
+     * Xen's guest layout. For tools that show specs as written, even where their domain is wrong.
+     *
+     * @param domain   the domain's name, for messages
+     * @param draft    the spec as written
+     * @param platform the host platform its defaults are for
+     * @return the resolved spec
+     * @throws InvalidSpecException with the draft's own problems
+     */
+    public static SshmSpec validateAlone(String domain, SpecDraft draft, Platform platform) {
+        DraftCheck check = new DraftCheck(domain, 0, draft, platform);
+        Optional<SshmSpec> spec = check.run();
+        if (spec.isEmpty()) {
+            throw new InvalidSpecException(check.problems);
+        }
+        return spec.get();
     }
 
     private static DomainSpecs specsOf(String domain, String source, Outcome outcome, Platform platform) {

@@ -10,6 +10,14 @@ import java.util.Optional;
  *
  * <p>Instances are produced by {@link SpecValidator}; the compact constructor only guards the
  * invariants every consumer relies on.
+ *
+ * @param id the region's id
+ * @param role owner or borrower
+ * @param begin the domain's first guest-physical address for the region
+ * @param size in bytes
+ * @param offset a borrower's start in the owner's region; 0 for an owner
+ * @param prot what an owner grants, or what a borrower asks for
+ * @param cachePolicy an owner's cache policy; null for a borrower
  */
 public record SshmSpec(String id, Role role, long begin, long size, long offset, Prot prot,
                        CachePolicy cachePolicy) {
@@ -17,6 +25,7 @@ public record SshmSpec(String id, Role role, long begin, long size, long offset,
     public static final int PAGE_SHIFT = 12;
     public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
 
+    /** Checks the invariants: a valid, page-aligned range and the fields of its role. */
     public SshmSpec {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(role, "role");
@@ -33,7 +42,12 @@ public record SshmSpec(String id, Role role, long begin, long size, long offset,
         }
     }
 
-    /** A draft builder with the id set: {@code SshmSpec.builder("ID1").role(Role.OWNER)...}. */
+    /**
+     * A draft builder with the id set: {@code SshmSpec.builder("ID1").role(Role.OWNER)...}.
+     *
+     * @param id the region's id
+     * @return a draft builder
+     */
     public static SpecDraft.Builder builder(String id) {
         return SpecDraft.builder().id(id);
     }
@@ -41,29 +55,55 @@ public record SshmSpec(String id, Role role, long begin, long size, long offset,
     /**
      * This spec as a draft again, so that a list of specs built in code can go through
      * {@link SpecValidator}'s domain-wide checks.
+     *
+     * @return the draft
      */
     public SpecDraft toDraft() {
         SpecDraft.Builder draft = builder(id).role(role).begin(begin).size(size).prot(prot);
         return (role == Role.OWNER ? draft.cachePolicy(cachePolicy) : draft.offset(offset)).build();
     }
 
+    /**
+     * The address past the region.
+     *
+     * @return {@code begin + size}
+     */
     public long end() {
         return begin + size;
     }
 
+    /**
+     * The region's first guest frame.
+     *
+     * @return {@code begin} in pages
+     */
     public long firstGfn() {
         return begin >>> PAGE_SHIFT;
     }
 
+    /**
+     * The region's length in pages.
+     *
+     * @return {@code size} in pages
+     */
     public long pageCount() {
         return size >>> PAGE_SHIFT;
     }
 
+    /**
+     * A borrower's offset in pages.
+     *
+     * @return {@code offset} in pages
+     */
     public long offsetPages() {
         return offset >>> PAGE_SHIFT;
     }
 
-    /** This domain's own frames for the region. */
+    /**
+     * This domain's own frames for the region.
+     *
+     * @return the frames
+     */
     public PageRange pages() {
         return new PageRange(firstGfn(), pageCount());
     }
@@ -72,6 +112,9 @@ public record SshmSpec(String id, Role role, long begin, long size, long offset,
      * For a borrower: the owner's frames it maps, {@code offset} pages into the owner's region, or
      * empty when they do not all lie within that region. Computed in 64 bits, unlike the seed,
      * which truncated page counts and offsets to 32-bit unsigned ints before comparing them.
+     *
+     * @param ownerRegion the owner's frames
+     * @return the owner's frames this borrower maps, or empty
      */
     public Optional<PageRange> ownerPagesWithin(PageRange ownerRegion) {
         long skip = offsetPages();

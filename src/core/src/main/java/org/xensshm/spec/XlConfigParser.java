@@ -36,6 +36,10 @@ public final class XlConfigParser {
     }
 
     /**
+     * Reads a config file.
+     *
+     * @param file the config file, UTF-8
+     * @return the domain's name, memory and drafts
      * @throws InvalidSpecException with every syntax problem of the file
      * @throws IOException          when the file cannot be read (or is not UTF-8)
      */
@@ -44,8 +48,11 @@ public final class XlConfigParser {
     }
 
     /**
+     * Reads a config's text.
+     *
      * @param text       the config's text
      * @param sourceName what messages call the text, e.g. its file name
+     * @return the domain's name, memory and drafts
      * @throws InvalidSpecException with every syntax problem of the text
      */
     public static DomainConfig parse(String text, String sourceName) {

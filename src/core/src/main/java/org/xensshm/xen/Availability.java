@@ -11,6 +11,7 @@ import java.util.Objects;
  */
 public record Availability(boolean available, String reason) {
 
+    /** Checks that a reason goes with unavailability, and only with it. */
     public Availability {
         Objects.requireNonNull(reason, "reason");
         if (available != reason.isEmpty()) {

@@ -5,6 +5,12 @@ package org.xensshm.xen;
  * Xen library is not installed. The message says exactly what to change.
  */
 public final class NativeAccessUnavailableException extends RuntimeException {
+    /**
+     * What is missing.
+     *
+     * @param message what to do about it
+     * @param cause the failure that showed it
+     */
     public NativeAccessUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -12,7 +12,9 @@ public final class NativeLibraries {
 
     /** The sonames the bindings load; only Debian's runtime packages are needed for them. */
     public static final String XENCTRL_SONAME = "libxenctrl.so.4.17";
+    /** libxenstore's soname. */
     public static final String XENSTORE_SONAME = "libxenstore.so.4";
+    /** libxencall's soname. */
     public static final String XENCALL_SONAME = "libxencall.so.1";
 
     private static volatile RuntimeException failure;

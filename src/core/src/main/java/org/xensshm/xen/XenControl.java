@@ -53,6 +53,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
     /**
      * Opens libxenctrl (/dev/xen/privcmd underneath) and reads the host's platform.
      *
+     * @return an open handle; close it when done
      * @throws NativeAccessUnavailableException when the JVM or the host lacks what this needs
      * @throws XenCallException when libxenctrl cannot open the hypervisor interface
      */
@@ -95,7 +96,11 @@ public final class XenControl extends NativeHandle implements Hypervisor {
         return platform;
     }
 
-    /** XENVER_capabilities, e.g. {@code "xen-3.0-aarch64 xen-3.0-armv7l "}. */
+    /**
+     * XENVER_capabilities, e.g. {@code "xen-3.0-aarch64 xen-3.0-armv7l "}.
+     *
+     * @return e.g. {@code xen-3.0-aarch64}
+     */
     public String capabilities() {
         return withHandle(handle -> {
             try (Arena arena = Arena.ofConfined()) {
@@ -110,7 +115,11 @@ public final class XenControl extends NativeHandle implements Hypervisor {
         });
     }
 
-    /** The hypervisor's version as "major.minor". */
+    /**
+     * The hypervisor's version as "major.minor".
+     *
+     * @return e.g. {@code 4.17.5}
+     */
     public String version() {
         return withHandle(handle -> {
             try (Arena arena = Arena.ofConfined()) {
@@ -171,6 +180,13 @@ public final class XenControl extends NativeHandle implements Hypervisor {
      * numbers, {@code errs} receives {@code count} ints (0 or a negative errno per page). Counts
      * above {@link #MAX_BATCH} are split into several hypercalls over slices of the same memory.
      *
+     * @param domid the receiving domain
+     * @param foreignDomid the domain whose pages are mapped
+     * @param space the XENMAPSPACE_* number
+     * @param idxs the source pages
+     * @param gpfns the target pages
+     * @param errs the per-page results
+     * @param count the number of entries
      * @throws XenCallException when a hypercall fails as a whole; entries of earlier hypercalls
      *                          keep their results, those of the failed one are set to
      *                          {@link PageBatch#NOT_ATTEMPTED}, later ones are left as they were
@@ -203,7 +219,10 @@ public final class XenControl extends NativeHandle implements Hypervisor {
         });
     }
 
-    /** {@link #addToPhysmapBatch(int, int, int, MemorySegment, MemorySegment, MemorySegment, long)} over a batch. */
+    /**
+     * {@link #addToPhysmapBatch(int, int, int, MemorySegment, MemorySegment, MemorySegment, long)}
+     * over a batch.
+     */
     @Override
     public void addToPhysmapBatch(int domid, int foreignDomid, MapSpace space, PageBatch batch) {
         batch.resetErrors();

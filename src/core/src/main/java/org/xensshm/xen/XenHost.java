@@ -28,6 +28,7 @@ public final class XenHost implements AutoCloseable {
     /**
      * Opens libxenctrl and connects to xenstored.
      *
+     * @return the host; close it when done
      * @throws NativeAccessUnavailableException when the JVM or the host lacks what this needs,
      *                                          naming the JVM flag or the Debian package
      * @throws XenCallException                 when the hypervisor interface or xenstored cannot
@@ -46,6 +47,8 @@ public final class XenHost implements AutoCloseable {
     /**
      * Whether {@link #open()} works here, found by opening and closing the host once; never
      * throws. A toolstack can use it to choose between this host and an in-memory one.
+     *
+     * @return available, or why not
      */
     public static Availability availability() {
         try (XenHost host = open()) {
@@ -55,10 +58,20 @@ public final class XenHost implements AutoCloseable {
         }
     }
 
+    /**
+     * The hypervisor.
+     *
+     * @return the libxenctrl handle
+     */
     public XenControl hypervisor() {
         return hypervisor;
     }
 
+    /**
+     * The xenstore.
+     *
+     * @return the xenstored connection
+     */
     public XenStore store() {
         return store;
     }

@@ -41,6 +41,7 @@ public final class XenStore extends NativeHandle implements Store {
     /**
      * Connects to xenstored.
      *
+     * @return the connection; close it when done
      * @throws NativeAccessUnavailableException when the JVM or the host lacks what this needs
      * @throws XenCallException when no xenstored answers
      */
@@ -59,12 +60,25 @@ public final class XenStore extends NativeHandle implements Store {
         }
     }
 
-    /** The node's value, or empty when it does not exist. */
+    /**
+     * The node's value, or empty when it does not exist.
+     *
+     * @param txn the transaction, or 0 for none
+     * @param path the node
+     * @return its value
+     */
     public Optional<String> read(int txn, String path) {
         return fetch("xs_read", Native.XS_READ, txn, path, Optional.empty(), (value, length) -> Optional.of(
                 new String(value.reinterpret(length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8)));
     }
 
+    /**
+     * Writes the node's value, creating it and missing parents.
+     *
+     * @param txn the transaction, or 0 for none
+     * @param path the node
+     * @param value its value
+     */
     public void write(int txn, String path, String value) {
         withHandle(h -> {
             try (Arena arena = Arena.ofConfined()) {
@@ -82,11 +96,22 @@ public final class XenStore extends NativeHandle implements Store {
         });
     }
 
+    /**
+     * Creates the node, empty, and missing parents.
+     *
+     * @param txn the transaction, or 0 for none
+     * @param path the node
+     */
     public void mkdir(int txn, String path) {
         pathRequest("xs_mkdir", txn, path, Native.XS_MKDIR);
     }
 
-    /** Removes the node and its subtree; a missing node is not an error. */
+    /**
+     * Removes the node and its subtree; a missing node is not an error.
+     *
+     * @param txn the transaction, or 0 for none
+     * @param path the node
+     */
     public void remove(int txn, String path) {
         withHandle(h -> {
             try (Arena arena = Arena.ofConfined()) {
@@ -100,11 +125,24 @@ public final class XenStore extends NativeHandle implements Store {
         });
     }
 
-    /** The names of the node's children; empty when the node does not exist. */
+    /**
+     * The names of the node's children; empty when the node does not exist.
+     *
+     * @param txn the transaction, or 0 for none
+     * @param path the node
+     * @return the names
+     */
     public List<String> list(int txn, String path) {
         return fetch("xs_directory", Native.XS_DIRECTORY, txn, path, List.of(), XenStore::stringArray);
     }
 
+    /**
+     * The node's permissions.
+     *
+     * @param txn the transaction, or 0 for none
+     * @param path the node
+     * @return the owner's entry first
+     */
     public List<XsPermission> permissions(int txn, String path) {
         return fetch("xs_get_permissions", Native.XS_GET_PERMISSIONS, txn, path, null, (perms, n) -> {
             MemorySegment array = perms.reinterpret(xs_permissions.layout().byteSize() * n);
@@ -145,6 +183,13 @@ public final class XenStore extends NativeHandle implements Store {
         });
     }
 
+    /**
+     * Sets the node's permissions.
+     *
+     * @param txn the transaction, or 0 for none
+     * @param path the node
+     * @param permissions the owner's entry, then one per other domain
+     */
     public void setPermissions(int txn, String path, List<XsPermission> permissions) {
         if (permissions.isEmpty()) {
             throw new IllegalArgumentException("a node needs at least its owner's permission entry: " + path);
@@ -187,16 +232,31 @@ public final class XenStore extends NativeHandle implements Store {
         });
     }
 
-    /** Registers a watch; xenstored fires it once at once, then on every change at or under path. */
+    /**
+     * Registers a watch; xenstored fires it once at once, then on every change at or under path.
+     *
+     * @param path the node to watch
+     * @param token given back with each event
+     */
     public void watch(String path, String token) {
         watchRequest("xs_watch", path, token, Native.XS_WATCH);
     }
 
+    /**
+     * Removes a watch.
+     *
+     * @param path the watched node
+     * @param token the token it was set with
+     */
     public void unwatch(String path, String token) {
         watchRequest("xs_unwatch", path, token, Native.XS_UNWATCH);
     }
 
-    /** Blocks until a watch fires. */
+    /**
+     * Blocks until a watch fires.
+     *
+     * @return the event
+     */
     public WatchEvent readWatch() {
         return withHandle(h -> {
             try (Arena arena = Arena.ofConfined()) {
@@ -219,7 +279,11 @@ public final class XenStore extends NativeHandle implements Store {
         });
     }
 
-    /** The connection's file descriptor, readable when a watch event is waiting. */
+    /**
+     * The connection's file descriptor, readable when a watch event is waiting.
+     *
+     * @return the descriptor
+     */
     public int fileDescriptor() {
         return withHandle(xen_h::xs_fileno);
     }

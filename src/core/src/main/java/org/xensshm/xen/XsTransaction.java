@@ -21,6 +21,11 @@ public final class XsTransaction implements StoreTransaction {
         this.id = id;
     }
 
+    /**
+     * The transaction's id in xenstored.
+     *
+     * @return the id
+     */
     public int id() {
         return id;
     }

@@ -16,7 +16,12 @@ public final class DomainDirectories {
     private DomainDirectories() {
     }
 
-    /** Writes the directory as xl does: owned by dom0, readable by the guest itself (dom0's is dom0's alone). */
+    /**
+     * Writes the directory as xl does: owned by dom0, readable by the guest itself (dom0's is dom0's alone).
+     *
+     * @param store the store to write to
+     * @param domid the domain
+     */
     public static void write(Store store, int domid) {
         String path = store.domainPath(domid);
         store.inTransaction(8, tx -> {
@@ -27,7 +32,12 @@ public final class DomainDirectories {
         });
     }
 
-    /** Removes the directory, as a toolstack's teardown of the domain does. */
+    /**
+     * Removes the directory, as a toolstack's teardown of the domain does.
+     *
+     * @param store the store to remove it from
+     * @param domid the domain
+     */
     public static void remove(Store store, int domid) {
         String path = store.domainPath(domid);
         store.inTransaction(8, tx -> {

@@ -15,8 +15,8 @@ import org.xensshm.engine.RegionRefusedException.Reason;
 import org.xensshm.host.StoreTransaction;
 import org.xensshm.host.XsPermission;
 import org.xensshm.spec.Role;
-import org.xensshm.testkit.interop.CToolstack;
 import org.xensshm.testkit.interop.CToolstack.Words;
+import org.xensshm.testkit.interop.CToolstack;
 
 /**
  * The records on a host the engine shares: with the C toolstacks that carry static shm (either

@@ -31,6 +31,8 @@ public final class SharedMemory {
      */
     public static ReconcileReport shareAndRelease(Hypervisor hypervisor, Store store, Path vm2Config)
             throws java.io.IOException {
+        // The library's API docs show this part (org.xensshm.engine's overview).
+        // @start region="example"
         StaticShmEngine engine = new StaticShmEngine(hypervisor, store);
         Platform platform = hypervisor.platform();
 
@@ -50,5 +52,6 @@ public final class SharedMemory {
 
         // After a toolstack crash: finish or undo whatever was half done.
         return engine.reconcile();
+        // @end region="example"
     }
 }

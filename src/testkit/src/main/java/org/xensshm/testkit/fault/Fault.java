@@ -3,8 +3,13 @@ package org.xensshm.testkit.fault;
 /** What happens to the operation a {@link FaultInjector} is armed for. */
 public sealed interface Fault {
 
-    /** The operation is not performed and throws {@code XenCallException} with this errno. */
+    /**
+     * The operation is not performed and throws {@code XenCallException} with this errno.
+     *
+     * @param errno the positive errno
+     */
     record Fail(int errno) implements Fault {
+        /** Checks that the errno is positive. */
         public Fail {
             if (errno <= 0) {
                 throw new IllegalArgumentException("errno must be positive: " + errno);
@@ -20,14 +25,30 @@ public sealed interface Fault {
     record CrashAfter() implements Fault {
     }
 
+    /**
+     * The operation fails with this errno.
+     *
+     * @param errno the positive errno
+     * @return the fault
+     */
     static Fault fail(int errno) {
         return new Fail(errno);
     }
 
+    /**
+     * The toolstack dies just before the operation.
+     *
+     * @return the fault
+     */
     static Fault crashBefore() {
         return new CrashBefore();
     }
 
+    /**
+     * The toolstack dies just after the operation.
+     *
+     * @return the fault
+     */
     static Fault crashAfter() {
         return new CrashAfter();
     }

@@ -34,6 +34,10 @@ import org.xensshm.host.XsPermission;
  */
 public final class FaultInjector {
 
+    /** An injector with nothing armed and nothing counted yet. */
+    public FaultInjector() {
+    }
+
     /** What is armed: at absolute count {@code at} (overall, or of {@code kind} when not null). */
     private record Armed(Operation kind, long at, Fault fault, boolean sticky) {
     }
@@ -45,12 +49,23 @@ public final class FaultInjector {
     private List<String> trace;
     private String lastInjected;
 
-    /** The {@code nth} operation from now (1-based, any kind) gets {@code fault}; only that one. */
+    /**
+     * The {@code nth} operation from now (1-based, any kind) gets {@code fault}; only that one.
+     *
+     * @param nth 1 for the next operation
+     * @param fault what happens to it
+     */
     public void arm(long nth, Fault fault) {
         arm(null, nth, fault, false);
     }
 
-    /** The {@code nth} operation of {@code kind} from now gets {@code fault}; only that one. */
+    /**
+     * The {@code nth} operation of {@code kind} from now gets {@code fault}; only that one.
+     *
+     * @param kind the kind of operation counted
+     * @param nth 1 for the next operation of that kind
+     * @param fault what happens to it
+     */
     public void arm(Operation kind, long nth, Fault fault) {
         arm(Objects.requireNonNull(kind, "kind"), nth, fault, false);
     }
@@ -58,6 +73,9 @@ public final class FaultInjector {
     /**
      * The {@code nth} operation from now and every later one fail with {@code errno}, as when
      * the connection to the hypervisor and the store is lost; until {@link #disarm()}.
+     *
+     * @param nth 1 for the next operation
+     * @param errno the positive errno they fail with
      */
     public void failFrom(long nth, int errno) {
         arm(null, nth, Fault.fail(errno), true);
@@ -74,19 +92,30 @@ public final class FaultInjector {
         }
     }
 
+    /** Drops every armed fault; counting goes on. */
     public void disarm() {
         synchronized (lock) {
             armed = null;
         }
     }
 
-    /** Operations counted so far. */
+    /**
+     * Operations counted so far.
+     *
+     * @return the number of operations
+     */
     public long count() {
         synchronized (lock) {
             return count;
         }
     }
 
+    /**
+     * Operations of one kind counted so far.
+     *
+     * @param kind the kind
+     * @return their number
+     */
     public long count(Operation kind) {
         synchronized (lock) {
             return counts.getOrDefault(kind, 0L);
@@ -100,20 +129,34 @@ public final class FaultInjector {
         }
     }
 
-    /** The operations recorded since {@link #startTrace()}. */
+    /**
+     * The operations recorded since {@link #startTrace()}.
+     *
+     * @return one line per operation, in order
+     */
     public List<String> trace() {
         synchronized (lock) {
             return trace == null ? List.of() : List.copyOf(trace);
         }
     }
 
-    /** The operation that got the most recent fault, as in {@link #trace()}. */
+    /**
+     * The operation that got the most recent fault, as in {@link #trace()}.
+     *
+     * @return the operation, or empty when no fault was injected yet
+     */
     public Optional<String> lastInjected() {
         synchronized (lock) {
             return Optional.ofNullable(lastInjected);
         }
     }
 
+    /**
+     * A hypervisor whose calls this injector counts and fails.
+     *
+     * @param hypervisor the hypervisor that does the work
+     * @return the wrapped hypervisor
+     */
     public Hypervisor wrap(Hypervisor hypervisor) {
         Objects.requireNonNull(hypervisor, "hypervisor");
         return new ForwardingHypervisor(hypervisor) {
@@ -154,6 +197,12 @@ public final class FaultInjector {
         };
     }
 
+    /**
+     * A store whose operations this injector counts and fails.
+     *
+     * @param store the store that does the work
+     * @return the wrapped store
+     */
     public Store wrap(Store store) {
         Objects.requireNonNull(store, "store");
         return new Store() {

@@ -12,6 +12,11 @@ public final class SimulatedCrash extends Error {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The crash, named by the operation it hit.
+     *
+     * @param message which operation, and before or after it
+     */
     public SimulatedCrash(String message) {
         super(message, null, false, false);
     }

@@ -24,7 +24,9 @@ public final class CToolstack {
 
     /** The words each one writes. */
     public enum Words {
+        /** libxl with the seed patch: master and slaves, ranges by their end. */
         SEED("master", "slaves", "end", "master", "slave"),
+        /** The vendor tree's libxl_sshm.c: owner and borrowers, ranges by their size. */
         VENDOR("owner", "borrowers", "size", "owner", "borrower");
 
         final String owner;
@@ -51,7 +53,15 @@ public final class CToolstack {
         }
     }
 
-    /** A region as the C code reads it back. */
+    /**
+     * A region as the C code reads it back.
+     *
+     * @param owner     the owner's domid, read with strtoull(..., 16)
+     * @param begin     the owner's guest-physical start
+     * @param size      the region's size in bytes
+     * @param prot      the access the owner grants
+     * @param userCount {@code usercnt}, read with atoi
+     */
     public record Region(int owner, long begin, long size, String prot, int userCount) {
     }
 
@@ -61,13 +71,28 @@ public final class CToolstack {
     private final Store store;
     private final Hypervisor hypervisor;
 
+    /**
+     * One of the two toolstacks on a host.
+     *
+     * @param words      which one
+     * @param store      the host's xenstore
+     * @param hypervisor the host's hypervisor, for a borrower's mapping and a teardown's unmapping
+     */
     public CToolstack(Words words, Store store, Hypervisor hypervisor) {
         this.words = words;
         this.store = store;
         this.hypervisor = hypervisor;
     }
 
-    /** The owner's part of a domain build: one record, dom0 only, and the domain's role. */
+    /**
+     * The owner's part of a domain build: one record, dom0 only, and the domain's role.
+     *
+     * @param domid the owner
+     * @param id    the region
+     * @param begin the owner's guest-physical start
+     * @param size  the region's size in bytes
+     * @throws IllegalStateException where the C code fails: the region has an owner, or the domain uses the id
+     */
     public void addOwner(int domid, String id, long begin, long size) {
         inTransaction(tx -> {
             if (tx.read(region(id)).isPresent()) {
@@ -92,6 +117,14 @@ public final class CToolstack {
     /**
      * A borrower's part: recorded and counted in one transaction, then mapped with gmfn_share from
      * the owner the record names; pages mapped before a failure are unmapped again.
+     *
+     * @param domid  the borrower
+     * @param id     the region
+     * @param begin  the borrower's guest-physical start
+     * @param size   its window's size in bytes
+     * @param offset where in the owner's region the window starts
+     * @throws IllegalStateException where the C code fails: no owner, the id in use, a window past the
+     *                               region, a page that does not map (with the record left counted)
      */
     public void addBorrower(int domid, String id, long begin, long size, long offset) {
         Region owner = inTransaction(tx -> {
@@ -135,6 +168,8 @@ public final class CToolstack {
      * The teardown at domain destroy (the vendor's; the seed had it in a follow-up): for each of
      * the domain's role entries, a borrower's pages unmapped one by one and its entry removed, then
      * the region counted down and removed at zero.
+     *
+     * @param domid the domain being destroyed
      */
     public void removeDomain(int domid) {
         inTransaction(tx -> {
@@ -165,7 +200,12 @@ public final class CToolstack {
         });
     }
 
-    /** The region as a C borrower reads it. */
+    /**
+     * The region as a C borrower reads it.
+     *
+     * @param id the region
+     * @return what the C code would take from the record
+     */
     public Region read(String id) {
         return inTransaction(tx -> read(tx, id));
     }
@@ -178,12 +218,22 @@ public final class CToolstack {
                 Integer.parseInt(tx.read(region(id) + "/usercnt").orElseThrow()));
     }
 
-    /** How both C toolstacks read an owner's domid: strtoull(text, NULL, 16). */
+    /**
+     * How both C toolstacks read an owner's domid: strtoull(text, NULL, 16).
+     *
+     * @param text the node's value
+     * @return the domid they would use
+     */
     public static int readDomid(String text) {
         return (int) strtoull16(text);
     }
 
-    /** strtoull(text, NULL, 16): an optional 0x, then hex digits up to the first other character. */
+    /**
+     * strtoull(text, NULL, 16): an optional 0x, then hex digits up to the first other character.
+     *
+     * @param text what to read
+     * @return the number, 0 when there is no digit
+     */
     public static long strtoull16(String text) {
         String digits = text.strip();
         if (digits.regionMatches(true, 0, "0x", 0, 2) && digits.length() > 2 && Character.digit(digits.charAt(2), 16) >= 0) {

@@ -25,6 +25,10 @@ public final class TestBedExtension implements BeforeAllCallback, BeforeEachCall
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(TestBedExtension.class);
 
+    /** Made by JUnit for the tests that ask for it ({@link NativeTestBed}). */
+    public TestBedExtension() {
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
         testBed(context);

@@ -83,7 +83,9 @@ public final class InMemoryHypervisor implements Hypervisor {
 
     /** Hypercall kinds, for fault injection and counting. */
     public enum Call {
+        /** A batch of adds to a physmap, counted once per call. */
         ADD_TO_PHYSMAP_BATCH,
+        /** One removal from a physmap. */
         REMOVE_FROM_PHYSMAP,
         /** A multicall of removals, counted once per call, whatever its entries. */
         REMOVE_FROM_PHYSMAP_BATCH
@@ -112,6 +114,12 @@ public final class InMemoryHypervisor implements Hypervisor {
         this(Personality.SERIES_FIXED, Platform.ARM);
     }
 
+    /**
+     * A hypervisor that behaves as {@code personality} on {@code platform}, with dom0 only.
+     *
+     * @param personality stock Xen 4.17 or the static shm series
+     * @param platform what its capabilities report
+     */
     public InMemoryHypervisor(Personality personality, Platform platform) {
         this.personality = Objects.requireNonNull(personality, "personality");
         this.platform = Objects.requireNonNull(platform, "platform");
@@ -336,15 +344,29 @@ public final class InMemoryHypervisor implements Hypervisor {
 
     // ---- test bed control -------------------------------------------------------------------
 
+    /**
+     * Makes the hypervisor behave as {@code personality} from the next call on.
+     *
+     * @param personality the hypervisor to behave as
+     */
     public synchronized void personality(Personality personality) {
         this.personality = Objects.requireNonNull(personality, "personality");
     }
 
+    /**
+     * The hypervisor it behaves as.
+     *
+     * @return the personality
+     */
     public synchronized Personality personality() {
         return personality;
     }
 
-    /** Creates an empty domain. EINVAL for a domid outside 0..0x7FEF, EEXIST if it exists, ENOSPC past 64. */
+    /**
+     * Creates an empty domain. EINVAL for a domid outside 0..0x7FEF, EEXIST if it exists, ENOSPC past 64.
+     *
+     * @param domid the domain's id
+     */
     public synchronized void createDomain(int domid) {
         String args = "domid=" + domid;
         if (domid < 0 || domid >= FIRST_RESERVED_DOMID) {
@@ -387,12 +409,21 @@ public final class InMemoryHypervisor implements Hypervisor {
         }
     }
 
-    /** Marks the domain shut down, as a guest's poweroff does before the toolstack destroys it. */
+    /**
+     * Marks the domain shut down, as a guest's poweroff does before the toolstack destroys it.
+     *
+     * @param domid the domain's id
+     */
     public synchronized void shutdown(int domid) {
         existing("shutdown", "domid=" + domid, domid).shutdown = true;
     }
 
-    /** Gives the domain a handle (the toolstack's UUID for it). */
+    /**
+     * Gives the domain a handle (the toolstack's UUID for it).
+     *
+     * @param domid the domain's id
+     * @param handle its UUID
+     */
     public synchronized void handle(int domid, UUID handle) {
         existing("set_handle", "domid=" + domid, domid).handle = Objects.requireNonNull(handle, "handle");
     }
@@ -422,7 +453,13 @@ public final class InMemoryHypervisor implements Hypervisor {
         }
     }
 
-    /** Writes through the domain's p2m; EFAULT (nothing written) if a page is not mapped. */
+    /**
+     * Writes through the domain's p2m; EFAULT (nothing written) if a page is not mapped.
+     *
+     * @param domid the domain
+     * @param address the guest-physical address
+     * @param bytes what to write
+     */
     public synchronized void writeGuest(int domid, long address, byte[] bytes) {
         Domain domain = existing("write_guest", "domid=" + domid, domid);
         checkMapped(domain, address, bytes.length);
@@ -435,7 +472,14 @@ public final class InMemoryHypervisor implements Hypervisor {
         }
     }
 
-    /** Reads through the domain's p2m; EFAULT if a page is not mapped. */
+    /**
+     * Reads through the domain's p2m; EFAULT if a page is not mapped.
+     *
+     * @param domid the domain
+     * @param address the guest-physical address
+     * @param length how many bytes
+     * @return the bytes
+     */
     public synchronized byte[] readGuest(int domid, long address, int length) {
         Domain domain = existing("read_guest", "domid=" + domid, domid);
         checkMapped(domain, address, length);
@@ -453,24 +497,49 @@ public final class InMemoryHypervisor implements Hypervisor {
         return out;
     }
 
-    /** Mapped gfns of the domain, own RAM and foreign; 0 if there is no such domain. */
+    /**
+     * Mapped gfns of the domain, own RAM and foreign; 0 if there is no such domain.
+     *
+     * @param domid the domain
+     * @return the number of mapped gfns
+     */
     public synchronized long mappedPages(int domid) {
         Domain domain = domains.get(domid);
         return domain == null ? 0 : domain.p2m.size();
     }
 
-    /** Gfns of the domain that map another domain's page. */
+    /**
+     * Gfns of the domain that map another domain's page.
+     *
+     * @param domid the domain
+     * @return their number; 0 if there is no such domain
+     */
     public synchronized long foreignPages(int domid) {
         Domain domain = domains.get(domid);
         return domain == null ? 0 : domain.p2m.values().stream().filter(Entry::foreign).count();
     }
 
+    /**
+     * Whether the gfn is mapped in the domain.
+     *
+     * @param domid the domain
+     * @param gfn the guest frame
+     * @return true when it is mapped
+     */
     public synchronized boolean isMapped(int domid, long gfn) {
         Domain domain = domains.get(domid);
         return domain != null && domain.p2m.containsKey(gfn);
     }
 
-    /** Whether two gfns, in two domains, are backed by the same page. */
+    /**
+     * Whether two gfns, in two domains, are backed by the same page.
+     *
+     * @param domid one domain
+     * @param gfn a guest frame of it
+     * @param otherDomid the other domain
+     * @param otherGfn a guest frame of the other domain
+     * @return true when both are mapped to one page
+     */
     public synchronized boolean samePage(int domid, long gfn, int otherDomid, long otherGfn) {
         Domain a = domains.get(domid);
         Domain b = domains.get(otherDomid);
@@ -480,34 +549,67 @@ public final class InMemoryHypervisor implements Hypervisor {
         return a.p2m.get(gfn).page() == b.p2m.get(otherGfn).page();
     }
 
-    /** References held on the page at the domain's gfn (its owner's and mappings'); -1 if unmapped. */
+    /**
+     * References held on the page at the domain's gfn (its owner's and mappings'); -1 if unmapped.
+     *
+     * @param domid the domain
+     * @param gfn the guest frame
+     * @return the count, or -1
+     */
     public synchronized int references(int domid, long gfn) {
         Domain domain = domains.get(domid);
         Entry entry = domain == null ? null : domain.p2m.get(gfn);
         return entry == null || entry.page().free ? -1 : entry.page().references;
     }
 
-    /** The message of the assertion a debug Xen would have stopped on, if it would have. */
+    /**
+     * The message of the assertion a debug Xen would have stopped on, if it would have.
+     *
+     * @return the message, or empty
+     */
     public synchronized Optional<String> panicked() {
         return Optional.ofNullable(panic);
     }
 
-    /** Calls of this kind so far; a batch of more than 65535 entries counts once per call made. */
+    /**
+     * Calls of this kind so far; a batch of more than 65535 entries counts once per call made.
+     *
+     * @param call the kind of call
+     * @return their number
+     */
     public long calls(Call call) {
         return callFaults.get(call).count();
     }
 
-    /** The {@code nth} call of this kind from now fails as a whole with {@code errno}. */
+    /**
+     * The {@code nth} call of this kind from now fails as a whole with {@code errno}.
+     *
+     * @param call the kind of call
+     * @param nth 1 for the next call of that kind
+     * @param errno the positive errno
+     */
     public void failNthCall(Call call, long nth, int errno) {
         callFaults.get(call).arm(nth, errno);
     }
 
-    /** Every add to (as target) or remove of this gfn in this domain fails with {@code errno}. */
+    /**
+     * Every add to (as target) or remove of this gfn in this domain fails with {@code errno}.
+     *
+     * @param domid the domain
+     * @param gfn the guest frame
+     * @param errno the positive errno
+     */
     public synchronized void failGfn(int domid, long gfn, int errno) {
         gfnFault(domid, gfn, errno, true);
     }
 
-    /** Every add to this gfn (as target) of this domain fails with {@code errno}; removals work. */
+    /**
+     * Every add to this gfn (as target) of this domain fails with {@code errno}; removals work.
+     *
+     * @param domid the domain
+     * @param gfn the guest frame
+     * @param errno the positive errno
+     */
     public synchronized void failMappingAt(int domid, long gfn, int errno) {
         gfnFault(domid, gfn, errno, false);
     }
@@ -519,12 +621,17 @@ public final class InMemoryHypervisor implements Hypervisor {
         gfnFaults.put(new GfnKey(domid, gfn), new GfnFault(errno, removalsToo));
     }
 
+    /** Drops every fault armed by {@link #failNthCall}, {@link #failGfn} and {@link #failMappingAt}. */
     public synchronized void clearFaults() {
         gfnFaults.clear();
         callFaults.values().forEach(FaultCounter::disarm);
     }
 
-    /** Add entries that replaced an existing mapping. */
+    /**
+     * Add entries that replaced an existing mapping.
+     *
+     * @return their number
+     */
     public synchronized long replacedMappings() {
         return replaced;
     }

@@ -59,6 +59,7 @@ public final class InMemoryStore implements Store {
     private final TreeMap<Long, Integer> openStarts = new TreeMap<>();
     private final FaultCounter faults = new FaultCounter();
 
+    /** An empty store (the root node only). */
     public InMemoryStore() {
         NavigableMap<String, Node> root = new TreeMap<>();
         root.put("/", new Node("", List.of(new XsPermission(DOM0, XsPermission.Access.NONE))));
@@ -78,6 +79,9 @@ public final class InMemoryStore implements Store {
     /**
      * This store as seen by a connection of {@code domid}: dom0 may do anything, other domains
      * are checked against each node's permission list like xenstored does.
+     *
+     * @param domid the connecting domain
+     * @return the store, with that domain's rights
      */
     public Store connection(int domid) {
         if (domid < 0 || domid > 0xFFFF) {
@@ -97,7 +101,11 @@ public final class InMemoryStore implements Store {
         };
     }
 
-    /** Every committed node with its value, sorted by path. */
+    /**
+     * Every committed node with its value, sorted by path.
+     *
+     * @return the nodes
+     */
     public SortedMap<String, String> dump() {
         NavigableMap<String, Node> tree;
         synchronized (lock) {
@@ -112,16 +120,24 @@ public final class InMemoryStore implements Store {
      * The {@code nth} store operation from now (1-based; any of begin, read, write, mkdir,
      * remove, list, setPermissions, permissions, commit) fails with {@code errno} and has no
      * effect. One pending fault; arming again replaces it.
+     *
+     * @param nth 1 for the next operation
+     * @param errno the positive errno
      */
     public void failNthOperation(long nth, int errno) {
         faults.arm(nth, errno);
     }
 
+    /** Drops the pending fault. */
     public void clearFaults() {
         faults.disarm();
     }
 
-    /** Store operations so far, failed ones included. */
+    /**
+     * Store operations so far, failed ones included.
+     *
+     * @return their number
+     */
     public long operationCount() {
         return faults.count();
     }

@@ -42,10 +42,20 @@ public final class DetachedTestBed {
 
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
-    /** A guest of a test bed: its xl name and domid. */
+    /**
+     * A guest of a test bed: its xl name and domid.
+     *
+     * @param name the name xl would give it
+     * @param domid its domid
+     */
     public record Domain(String name, int domid) {
 
-        /** Creates the domain with {@code ramBytes} of fresh RAM from guest address 0. */
+        /**
+         * Creates the domain with {@code ramBytes} of fresh RAM from guest address 0.
+         *
+         * @param hypervisor the simulated hypervisor
+         * @param ramBytes the RAM, in bytes
+         */
         public void create(SimulatedHypervisor hypervisor, long ramBytes) {
             hypervisor.createDomain(domid);
             hypervisor.populate(domid, 0, ramBytes >>> SshmSpec.PAGE_SHIFT);
@@ -54,6 +64,8 @@ public final class DetachedTestBed {
         /**
          * Writes the domain's xenstore directory as xl does, with its name, so that the engine can
          * record regions there and tools can show the name next to the domid.
+         *
+         * @param store the bed's xenstore
          */
         public void publish(XenStore store) {
             DomainDirectories.write(store, domid);
@@ -76,6 +88,10 @@ public final class DetachedTestBed {
      * env file. This process is pointed at the new bed too (its XENSIM_STATE and XENSTORED_PATH),
      * so the simulator must not have been used in it before.
      *
+     * @param envFile where to describe the bed for later processes
+     * @param domains the guests to create
+     * @param ramBytes each guest's RAM, in bytes
+     * @return the running bed
      * @throws TestBedUnavailableException when a bed described by {@code envFile} still runs, or a
      *                                     piece of the bed cannot be started (the rest is undone)
      */
@@ -132,7 +148,12 @@ public final class DetachedTestBed {
         }
     }
 
-    /** The bed an env file describes, alive or stale; empty when there is no such file. */
+    /**
+     * The bed an env file describes, alive or stale; empty when there is no such file.
+     *
+     * @param envFile the bed's env file
+     * @return the bed, or empty
+     */
     public static Optional<DetachedTestBed> read(Path envFile) {
         if (!Files.exists(envFile)) {
             return Optional.empty();
@@ -154,14 +175,29 @@ public final class DetachedTestBed {
         return Optional.of(new DetachedTestBed(envFile, values));
     }
 
+    /**
+     * The file that describes the bed.
+     *
+     * @return its path
+     */
     public Path envFile() {
         return envFile;
     }
 
+    /**
+     * The bed's directory: state file, xenstored's run directory.
+     *
+     * @return its path
+     */
     public Path home() {
         return Path.of(values.get(HOME));
     }
 
+    /**
+     * The bed's xenstored.
+     *
+     * @return its pid
+     */
     public long pid() {
         try {
             return Long.parseLong(values.get(PID));
@@ -170,14 +206,29 @@ public final class DetachedTestBed {
         }
     }
 
+    /**
+     * The simulated hypervisor's shared state.
+     *
+     * @return the state file
+     */
     public Path stateFile() {
         return Path.of(values.get(STATE));
     }
 
+    /**
+     * The bed's xenstored socket.
+     *
+     * @return its path
+     */
     public Path socket() {
         return Path.of(values.get(SOCKET));
     }
 
+    /**
+     * The bed's guests.
+     *
+     * @return their names and domids
+     */
     public List<Domain> domains() {
         List<Domain> domains = new ArrayList<>();
         for (String entry : values.getOrDefault(DOMAINS, "").split(" ")) {
@@ -193,6 +244,8 @@ public final class DetachedTestBed {
      * Whether the bed's xenstored still runs: its pid is a live xenstored started for this bed.
      * The command line is checked, not just the pid, because a pid is reused once its process is
      * gone; a zombie has an empty command line and so does not count either.
+     *
+     * @return true when it runs
      */
     public boolean alive() {
         try {
@@ -203,7 +256,10 @@ public final class DetachedTestBed {
         }
     }
 
-    /** Stops the daemon if it runs, then removes the bed's directory (state file included) and env file. */
+    /**
+     * Stops the daemon if it runs, then removes the bed's directory (state file included) and env
+     * file.
+     */
     public void stop() {
         if (alive()) {
             terminate();

@@ -18,6 +18,12 @@ public final class ProcessEnvironment {
     private ProcessEnvironment() {
     }
 
+    /**
+     * Sets a variable in the C environment of this process, where native libraries read it.
+     *
+     * @param name the variable
+     * @param value its value
+     */
     public static void set(String name, String value) {
         MethodHandle setenv = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("setenv"),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
@@ -30,6 +36,11 @@ public final class ProcessEnvironment {
         }
     }
 
+    /**
+     * Removes a variable from the C environment of this process.
+     *
+     * @param name the variable
+     */
     public static void unset(String name) {
         MethodHandle unsetenv = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("unsetenv"),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));

@@ -35,13 +35,27 @@ public final class SimulatedHypervisor {
      * {@code __HYPERVISOR_multicall}, including the one-entry multicall libxenctrl wraps around each
      * memory_op; the removes inside a multicall still count as {@code REMOVE_FROM_PHYSMAP}.
      */
-    public enum Op { ANY, ADD_TO_PHYSMAP_BATCH, REMOVE_FROM_PHYSMAP, DOMAIN_INFO, MULTICALL }
+    public enum Op {
+        /** Every hypercall. */
+        ANY,
+        /** XENMEM_add_to_physmap_batch. */
+        ADD_TO_PHYSMAP_BATCH,
+        /** XENMEM_remove_from_physmap, inside a multicall or not. */
+        REMOVE_FROM_PHYSMAP,
+        /** Asking for a domain's information. */
+        DOMAIN_INFO,
+        /** __HYPERVISOR_multicall. */
+        MULTICALL
+    }
 
     /** Which hypervisor the simulator behaves as (xensim.h's XENSIM_STOCK, _SERIES, _SERIES_FIXED). */
     public enum Personality {
         /** Xen 4.17 as released: every XENMAPSPACE_gmfn_share (space 6) entry answers ENOSYS. */
         STOCK,
-        /** The vendor's static shm series as shipped: a space-6 mapping takes no page reference, its removal drops one. */
+        /**
+         * The vendor's static shm series as shipped: a space-6 mapping takes no page reference, its
+         * removal drops one.
+         */
         SERIES,
         /** The series with space 6 keeping its page reference like gmfn_foreign. */
         SERIES_FIXED
@@ -61,17 +75,29 @@ public final class SimulatedHypervisor {
         /** XEN_DOMINF_paused (the toolstack's pause count is above 0). */
         public static final int PAUSED = 1 << 3;
 
-        /** Whether the domain is dying (a zombie while it is still listed). */
+        /**
+         * Whether the domain is dying (a zombie while it is still listed).
+         *
+         * @return true when dying
+         */
         public boolean dying() {
             return (flags & DYING) != 0;
         }
 
-        /** Whether the domain has shut down. */
+        /**
+         * Whether the domain has shut down.
+         *
+         * @return true when shut down
+         */
         public boolean shutdown() {
             return (flags & SHUTDOWN) != 0;
         }
 
-        /** Whether the domain is paused by the toolstack. */
+        /**
+         * Whether the domain is paused by the toolstack.
+         *
+         * @return true when paused
+         */
         public boolean paused() {
             return (flags & PAUSED) != 0;
         }
@@ -132,6 +158,7 @@ public final class SimulatedHypervisor {
     /**
      * The simulator preloaded into this process.
      *
+     * @return the simulator's control API
      * @throws TestBedUnavailableException when LD_PRELOAD does not name libxensim.so, with the fix
      */
     public static SimulatedHypervisor preloaded() {
@@ -143,7 +170,11 @@ public final class SimulatedHypervisor {
         return new SimulatedHypervisor(SymbolLookup.libraryLookup(library, Arena.global()));
     }
 
-    /** The libxensim.so named in this process's LD_PRELOAD, if any. */
+    /**
+     * The libxensim.so named in this process's LD_PRELOAD, if any.
+     *
+     * @return its path, or empty
+     */
     public static Optional<Path> preloadedLibrary() {
         String preload = System.getenv("LD_PRELOAD");
         if (preload == null) {
@@ -161,12 +192,20 @@ public final class SimulatedHypervisor {
         check("xensim_reset", "", call(reset));
     }
 
-    /** Makes the simulator behave as {@code personality} from the next hypercall on. */
+    /**
+     * Makes the simulator behave as {@code personality} from the next hypercall on.
+     *
+     * @param personality the hypervisor to behave as
+     */
     public void personality(Personality personality) {
         check("xensim_set_personality", personality.name(), call(setPersonality, personality.ordinal()));
     }
 
-    /** The personality the simulator behaves as. */
+    /**
+     * The personality the simulator behaves as.
+     *
+     * @return the personality
+     */
     public Personality personality() {
         return Personality.values()[(int) check("xensim_get_personality", "", call(getPersonality))];
     }
@@ -174,12 +213,18 @@ public final class SimulatedHypervisor {
     /**
      * Deprecated alias kept for existing callers: true selects {@link Personality#SERIES_FIXED}, false
      * {@link Personality#STOCK}.
+     *
+     * @param patched the series, fixed, or stock
      */
     public void patched(boolean patched) {
         personality(patched ? Personality.SERIES_FIXED : Personality.STOCK);
     }
 
-    /** Creates an empty running domain with one vcpu and a fresh unique handle. */
+    /**
+     * Creates an empty running domain with one vcpu and a fresh unique handle.
+     *
+     * @param domid the domain's id
+     */
     public void createDomain(int domid) {
         check("xensim_create_domain", "domid=" + domid, call(createDomain, domid));
     }
@@ -187,17 +232,28 @@ public final class SimulatedHypervisor {
     /**
      * Destroys the domain as XEN_DOMCTL_destroydomain does: it stays listed as dying while pages it owns
      * are referenced elsewhere or another domain holds it as its target.
+     *
+     * @param domid the domain's id
      */
     public void destroyDomain(int domid) {
         check("xensim_destroy_domain", "domid=" + domid, call(destroyDomain, domid));
     }
 
-    /** Marks the domain shut down (XEN_DOMINF_shutdown), as a guest poweroff would. */
+    /**
+     * Marks the domain shut down (XEN_DOMINF_shutdown), as a guest poweroff would.
+     *
+     * @param domid the domain's id
+     */
     public void shutdownDomain(int domid) {
         check("xensim_shutdown_domain", "domid=" + domid, call(shutdownDomain, domid));
     }
 
-    /** Sets the 16-byte handle (the toolstack's UUID) getdomaininfo reports for the domain. */
+    /**
+     * Sets the 16-byte handle (the toolstack's UUID) getdomaininfo reports for the domain.
+     *
+     * @param domid the domain's id
+     * @param handle 16 bytes
+     */
     public void setHandle(int domid, byte[] handle) {
         if (handle.length != 16) {
             throw new IllegalArgumentException("a domain handle has 16 bytes, not " + handle.length);
@@ -209,7 +265,12 @@ public final class SimulatedHypervisor {
         }
     }
 
-    /** The domain's tot_pages and flags as getdomaininfo reports them, or empty once it has gone. */
+    /**
+     * The domain's tot_pages and flags as getdomaininfo reports them, or empty once it has gone.
+     *
+     * @param domid the domain's id
+     * @return what is reported, or empty
+     */
     public Optional<DomainInfo> domainInfo(int domid) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pages = arena.allocate(JAVA_LONG);
@@ -223,13 +284,23 @@ public final class SimulatedHypervisor {
         }
     }
 
-    /** Xen's reference count of the page mapped at the gfn (0: a dangling entry to a freed page). */
+    /**
+     * Xen's reference count of the page mapped at the gfn (0: a dangling entry to a freed page).
+     *
+     * @param domid the domain
+     * @param gfn the guest frame
+     * @return the count
+     */
     public long refCount(int domid, long gfn) {
         return check("xensim_ref_count", "domid=" + domid + ", gfn=0x" + Long.toHexString(gfn),
                 callLong(refCount, domid, gfn));
     }
 
-    /** The panic message if the simulated hypervisor has panicked (then every hypercall fails with EIO). */
+    /**
+     * The panic message if the simulated hypervisor has panicked (then every hypercall fails with EIO).
+     *
+     * @return the message, or empty
+     */
     public Optional<String> panicMessage() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(512);
@@ -238,23 +309,44 @@ public final class SimulatedHypervisor {
         }
     }
 
-    /** Frames Xen counts as allocated (reference count above 0). */
+    /**
+     * Frames Xen counts as allocated (reference count above 0).
+     *
+     * @return their number
+     */
     public long framesInUse() {
         return callLong(framesInUse);
     }
 
-    /** Gives the domain fresh zeroed RAM at {@code count} pages from {@code firstGfn}. */
+    /**
+     * Gives the domain fresh zeroed RAM at {@code count} pages from {@code firstGfn}.
+     *
+     * @param domid the domain
+     * @param firstGfn the first guest frame
+     * @param count how many frames
+     */
     public void populate(int domid, long firstGfn, long count) {
         check("xensim_populate", "domid=" + domid + ", gfn=0x" + Long.toHexString(firstGfn) + ", count=" + count,
                 call(populate, domid, firstGfn, count));
     }
 
-    /** XEN_DOMCTL_set_target; target 0x7FF4 (DOMID_INVALID) clears it, which Xen itself cannot do. */
+    /**
+     * XEN_DOMCTL_set_target; target 0x7FF4 (DOMID_INVALID) clears it, which Xen itself cannot do.
+     *
+     * @param domid the domain that gets the rights
+     * @param target the domain it gets rights over
+     */
     public void setTarget(int domid, int target) {
         check("xensim_set_target", "domid=" + domid + ", target=" + target, call(setTarget, domid, target));
     }
 
-    /** The backing frame of a gfn, or empty when the gfn is not mapped. */
+    /**
+     * The backing frame of a gfn, or empty when the gfn is not mapped.
+     *
+     * @param domid the domain
+     * @param gfn the guest frame
+     * @return the frame, or empty
+     */
     public Optional<Long> frameOf(int domid, long gfn) {
         long rc = callLong(p2mLookup, domid, gfn);
         if (rc == -Errno.ENOENT) {
@@ -264,18 +356,35 @@ public final class SimulatedHypervisor {
         return Optional.of(rc);
     }
 
-    /** Whether the gfn maps another domain's page (false: own RAM). */
+    /**
+     * Whether the gfn maps another domain's page (false: own RAM).
+     *
+     * @param domid the domain
+     * @param gfn the guest frame
+     * @return true for a foreign mapping
+     */
     public boolean isForeign(int domid, long gfn) {
         return check("xensim_p2m_is_foreign", "domid=" + domid + ", gfn=0x" + Long.toHexString(gfn),
                 call(p2mIsForeign, domid, gfn)) == 1;
     }
 
-    /** Gfns mapped in the domain, own RAM and foreign. */
+    /**
+     * Gfns mapped in the domain, own RAM and foreign.
+     *
+     * @param domid the domain
+     * @return their number
+     */
     public long mappedPages(int domid) {
         return callLong(p2mCount, domid);
     }
 
-    /** Writes bytes at a guest physical address through the domain's p2m. */
+    /**
+     * Writes bytes at a guest physical address through the domain's p2m.
+     *
+     * @param domid the domain
+     * @param gpa the guest-physical address
+     * @param bytes what to write
+     */
     public void write(int domid, long gpa, byte[] bytes) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(Math.max(1, bytes.length));
@@ -285,7 +394,14 @@ public final class SimulatedHypervisor {
         }
     }
 
-    /** Reads bytes at a guest physical address through the domain's p2m. */
+    /**
+     * Reads bytes at a guest physical address through the domain's p2m.
+     *
+     * @param domid the domain
+     * @param gpa the guest-physical address
+     * @param length how many bytes
+     * @return the bytes
+     */
     public byte[] read(int domid, long gpa, int length) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(Math.max(1, length));
@@ -295,12 +411,24 @@ public final class SimulatedHypervisor {
         }
     }
 
-    /** The {@code nth} hypercall of class {@code op} from now fails as a whole with {@code errno}. */
+    /**
+     * The {@code nth} hypercall of class {@code op} from now fails as a whole with {@code errno}.
+     *
+     * @param op the class of hypercall
+     * @param nth 1 for the next one
+     * @param errno the positive errno
+     */
     public void failNth(Op op, long nth, int errno) {
         check("xensim_fail_nth", op + ", nth=" + nth, call(failNth, op.ordinal(), nth, errno));
     }
 
-    /** Every add or remove of this gfn in this domain fails with {@code errno} for that entry. */
+    /**
+     * Every add or remove of this gfn in this domain fails with {@code errno} for that entry.
+     *
+     * @param domid the domain
+     * @param gfn the guest frame
+     * @param errno the positive errno
+     */
     public void failGfn(int domid, long gfn, int errno) {
         check("xensim_fail_gfn", "domid=" + domid + ", gfn=0x" + Long.toHexString(gfn),
                 call(failGfn, domid, gfn, errno));
@@ -311,12 +439,21 @@ public final class SimulatedHypervisor {
         check("xensim_clear_faults", "", call(clearFaults));
     }
 
-    /** Hypercalls of class {@code op} since the last reset. */
+    /**
+     * Hypercalls of class {@code op} since the last reset.
+     *
+     * @param op the class of hypercall
+     * @return their number
+     */
     public long opCount(Op op) {
         return callLong(opCount, op.ordinal());
     }
 
-    /** Add entries that landed on an already mapped gfn and replaced it, as Xen on Arm does. */
+    /**
+     * Add entries that landed on an already mapped gfn and replaced it, as Xen on Arm does.
+     *
+     * @return their number
+     */
     public long replacedMappings() {
         return callLong(replacedCount);
     }

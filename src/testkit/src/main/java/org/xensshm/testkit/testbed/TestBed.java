@@ -33,6 +33,8 @@ public final class TestBed implements AutoCloseable {
      * Starts the test bed: checks the simulated hypervisor is preloaded, resets it, starts
      * xenstored under {@code workDir} and points this process's libxenstore at it.
      *
+     * @param workDir where xenstored runs
+     * @return the running test bed; close it to stop xenstored
      * @throws TestBedUnavailableException naming the missing piece and how to get it
      */
     public static TestBed start(Path workDir) {
@@ -49,7 +51,11 @@ public final class TestBed implements AutoCloseable {
         }
     }
 
-    /** Where the test bed's shared libraries are: $XEN_SSHM_TESTBED_DIR, else beside the preloaded simulator. */
+    /**
+     * Where the test bed's shared libraries are: $XEN_SSHM_TESTBED_DIR, else beside the preloaded simulator.
+     *
+     * @return the directory
+     */
     public static Path nativeDir() {
         String configured = System.getenv(DIR_VARIABLE);
         if (configured != null && !configured.isBlank()) {
@@ -59,10 +65,20 @@ public final class TestBed implements AutoCloseable {
         return preloaded.map(Path::getParent).orElse(Path.of("target", "testbed")).toAbsolutePath();
     }
 
+    /**
+     * The simulated hypervisor.
+     *
+     * @return its control API
+     */
     public SimulatedHypervisor hypervisor() {
         return hypervisor;
     }
 
+    /**
+     * The test bed's xenstored.
+     *
+     * @return the daemon
+     */
     public XenstoredProcess xenstored() {
         return xenstored;
     }
@@ -70,6 +86,8 @@ public final class TestBed implements AutoCloseable {
     /**
      * The environment a child process needs to use this test bed: the simulator preloaded, its
      * shared state file, and the xenstored socket.
+     *
+     * @return the variables and their values
      */
     public Map<String, String> clientEnvironment() {
         String state = System.getenv("XENSIM_STATE");
@@ -110,6 +128,8 @@ public final class TestBed implements AutoCloseable {
      * Points every later {@link XenStore#open()} in this process at the daemon behind
      * {@code socket}: libxenstore reads XENSTORED_PATH from the C environment at each xs_open,
      * which Java's own environment view cannot change.
+     *
+     * @param socket the daemon's socket
      */
     public static void useXenstored(Path socket) {
         ProcessEnvironment.set("XENSTORED_PATH", socket.toString());

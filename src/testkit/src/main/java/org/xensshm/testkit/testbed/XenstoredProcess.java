@@ -21,6 +21,7 @@ public final class XenstoredProcess implements AutoCloseable {
 
     /** Where xen-utils-4.17 installs the C daemon. */
     public static final Path DAEMON = Path.of("/usr/lib/xen-4.17/bin/xenstored");
+    /** The preload library that lets the daemon start without a hypervisor. */
     public static final String SHIM = "libxsdshim.so";
     /** util-linux's setsid; it runs the daemon without forking when the caller is no group leader. */
     private static final Path SETSID = Path.of("/usr/bin/setsid");
@@ -42,6 +43,8 @@ public final class XenstoredProcess implements AutoCloseable {
      * connections.
      *
      * @param shimDir directory holding libxsdshim.so
+     * @param parent where its run directory is made
+     * @return the running daemon; close it to stop it
      */
     public static XenstoredProcess start(Path shimDir, Path parent) {
         return start(shimDir, parent, false);
@@ -52,6 +55,10 @@ public final class XenstoredProcess implements AutoCloseable {
      * outlives this JVM and is not hit by signals meant for the terminal's foreground job. Nobody
      * closes the returned handle: the daemon is stopped later, by another process, through the
      * pid in {@link #pidFile()}.
+     *
+     * @param shimDir directory holding libxsdshim.so
+     * @param parent where its run directory is made
+     * @return the running daemon
      */
     public static XenstoredProcess startDetached(Path shimDir, Path parent) {
         return start(shimDir, parent, true);
@@ -102,7 +109,11 @@ public final class XenstoredProcess implements AutoCloseable {
         return daemon;
     }
 
-    /** Where the daemon writes its pid; it holds a lock on the file while it runs. */
+    /**
+     * Where the daemon writes its pid; it holds a lock on the file while it runs.
+     *
+     * @return the pid file
+     */
     public Path pidFile() {
         return pidFile(runDir);
     }
@@ -111,15 +122,29 @@ public final class XenstoredProcess implements AutoCloseable {
         return runDir.resolve("xenstored.pid");
     }
 
-    /** The unix socket clients connect to: give it to libxenstore as XENSTORED_PATH. */
+    /**
+     * The unix socket clients connect to: give it to libxenstore as XENSTORED_PATH.
+     *
+     * @return the socket
+     */
     public Path socket() {
         return runDir.resolve("socket");
     }
 
+    /**
+     * The daemon's process id.
+     *
+     * @return the pid
+     */
     public long pid() {
         return process.pid();
     }
 
+    /**
+     * Whether the daemon still runs.
+     *
+     * @return true when it does
+     */
     public boolean alive() {
         return process.isAlive();
     }
