@@ -74,7 +74,12 @@ public final class Main implements Runnable, GlobalOptions {
                 })
                 .setParameterExceptionHandler((e, arguments) -> main.usageError(e, arguments))
                 .setExecutionExceptionHandler((e, line, parsed) -> main.failure(e));
-        return commandLine.execute(args);
+        try {
+            return commandLine.execute(args);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // Not a failure of the operation but of this program; still one line, not a trace.
+            return main.failure(new IllegalStateException("internal error: " + e, e));
+        }
     }
 
     /** Without a subcommand: the usage, as a reminder of what there is. */
