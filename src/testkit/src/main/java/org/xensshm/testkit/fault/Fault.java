@@ -1,5 +1,7 @@
 package org.xensshm.testkit.fault;
 
+import java.util.Objects;
+
 /** What happens to the operation a {@link FaultInjector} is armed for. */
 public sealed interface Fault {
 
@@ -20,6 +22,17 @@ public sealed interface Fault {
     record CrashAfter() implements Fault {
     }
 
+    /**
+     * Something happens to the world just before the operation, which then goes ahead as usual:
+     * the daemon it talks to is stopped, the process is frozen to be killed, ... The action runs on
+     * the thread that makes the operation.
+     */
+    record Before(Runnable action) implements Fault {
+        public Before {
+            Objects.requireNonNull(action, "action");
+        }
+    }
+
     static Fault fail(int errno) {
         return new Fail(errno);
     }
@@ -30,5 +43,9 @@ public sealed interface Fault {
 
     static Fault crashAfter() {
         return new CrashAfter();
+    }
+
+    static Fault before(Runnable action) {
+        return new Before(action);
     }
 }
