@@ -31,7 +31,7 @@ public final class SimulatedHypervisor {
     public static final String LIBRARY = "libxensim.so";
 
     /**
-     * Hypercall classes for {@link #failNth} and {@link #opCount}. {@code MULTICALL} counts every
+     * Hypercall classes for {@link #failNth}, {@link #stopAfterNth} and {@link #opCount}. {@code MULTICALL} counts every
      * {@code __HYPERVISOR_multicall}, including the one-entry multicall libxenctrl wraps around each
      * memory_op; the removes inside a multicall still count as {@code REMOVE_FROM_PHYSMAP}.
      */
@@ -92,6 +92,7 @@ public final class SimulatedHypervisor {
     private final MethodHandle write;
     private final MethodHandle read;
     private final MethodHandle failNth;
+    private final MethodHandle stopAfterNth;
     private final MethodHandle failGfn;
     private final MethodHandle clearFaults;
     private final MethodHandle opCount;
@@ -117,6 +118,7 @@ public final class SimulatedHypervisor {
         write = bind(lookup, "xensim_write", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG));
         read = bind(lookup, "xensim_read", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG));
         failNth = bind(lookup, "xensim_fail_nth", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+        stopAfterNth = bind(lookup, "xensim_stop_after_nth", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
         failGfn = bind(lookup, "xensim_fail_gfn", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
         clearFaults = bind(lookup, "xensim_clear_faults", FunctionDescriptor.of(JAVA_INT));
         opCount = bind(lookup, "xensim_op_count", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
@@ -300,13 +302,22 @@ public final class SimulatedHypervisor {
         check("xensim_fail_nth", op + ", nth=" + nth, call(failNth, op.ordinal(), nth, errno));
     }
 
+    /**
+     * The {@code nth} hypercall of class {@code op} from now runs, then stops the process that
+     * made it (SIGSTOP), whichever process shares this hypervisor: a test acts while a toolstack
+     * is frozen at a known point, then continues or kills it. Cleared by {@link #clearFaults()}.
+     */
+    public void stopAfterNth(Op op, long nth) {
+        check("xensim_stop_after_nth", op + ", nth=" + nth, call(stopAfterNth, op.ordinal(), nth));
+    }
+
     /** Every add or remove of this gfn in this domain fails with {@code errno} for that entry. */
     public void failGfn(int domid, long gfn, int errno) {
         check("xensim_fail_gfn", "domid=" + domid + ", gfn=0x" + Long.toHexString(gfn),
                 call(failGfn, domid, gfn, errno));
     }
 
-    /** Drops every pending fault. */
+    /** Drops every pending fault and stop. */
     public void clearFaults() {
         check("xensim_clear_faults", "", call(clearFaults));
     }
