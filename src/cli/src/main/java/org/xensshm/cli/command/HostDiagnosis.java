@@ -37,9 +37,7 @@ public final class HostDiagnosis {
         Path envFile = TestbedCommand.envFile();
         Optional<DetachedTestBed> bed = testBed(envFile);
         if (bed.isPresent() && !bed.get().alive()) {
-            throw new HostUnreachableException("TESTBED_GONE", "", "the test bed of " + envFile + " is gone: its"
-                    + " xenstored (pid " + bed.get().pid() + ") no longer runs, and without it there is no Xen here"
-                    + " (no " + PRIVCMD + "); start a new one: xen-sshm testbed stop && xen-sshm testbed start");
+            throw gone(envFile, bed.get());
         }
         if (bed.isPresent()) {
             throw new HostUnreachableException("TESTBED_NOT_USED", "", "a test bed runs (" + envFile + "), but this"
@@ -59,9 +57,13 @@ public final class HostDiagnosis {
         Path envFile = TestbedCommand.envFile();
         return testBed(envFile).filter(bed -> e.arguments().contains(bed.socket().toString()))
                 .filter(bed -> e.reason() == StoreUnreachableException.Reason.NOT_RUNNING && !bed.alive())
-                .map(bed -> new HostUnreachableException("TESTBED_GONE", "", "the test bed of " + envFile + " is gone:"
-                        + " its xenstored (pid " + bed.pid() + ") no longer runs; start a new one: xen-sshm testbed"
-                        + " stop && xen-sshm testbed start"));
+                .map(bed -> gone(envFile, bed));
+    }
+
+    private static HostUnreachableException gone(Path envFile, DetachedTestBed bed) {
+        return new HostUnreachableException("TESTBED_GONE", "", "the test bed of " + envFile + " is gone: its"
+                + " xenstored (pid " + bed.pid() + ") no longer runs; start a new one: xen-sshm testbed stop && xen-sshm"
+                + " testbed start");
     }
 
     /**
