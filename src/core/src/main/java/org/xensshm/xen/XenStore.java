@@ -211,10 +211,13 @@ public final class XenStore extends NativeHandle implements Store {
     /**
      * Runs one request under the deadline. A request that meets a connection shut down for a
      * passed deadline, in flight or before it started, fails as {@link #timedOut}.
+     *
+     * @param name      the libxenstore call, for messages
+     * @param arguments its arguments, for messages
      */
-    private <T> T request(HandleCall<T> call) {
+    private <T> T request(String name, String arguments, HandleCall<T> call) {
         if (cut) {
-            throw timedOut("request", "");
+            throw timedOut(name, arguments);
         }
         AtomicBoolean inFlight = new AtomicBoolean(true);
         ScheduledFuture<?> alarm = cutoff < 0 ? null : Alarms.EXECUTOR.schedule(() -> {
@@ -269,7 +272,7 @@ public final class XenStore extends NativeHandle implements Store {
     }
 
     public void write(int txn, String path, String value) {
-        request(h -> {
+        request("xs_write", arguments(txn, path), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
@@ -291,7 +294,7 @@ public final class XenStore extends NativeHandle implements Store {
 
     /** Removes the node and its subtree; a missing node is not an error. */
     public void remove(int txn, String path) {
-        request(h -> {
+        request("xs_rm", arguments(txn, path), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 boolean ok = (boolean) Native.XS_RM.invokeExact(slot, h, txn, arena.allocateFrom(path));
@@ -327,7 +330,7 @@ public final class XenStore extends NativeHandle implements Store {
      */
     private <T> T fetch(String call, MethodHandle request, int txn, String path, T absent,
                         BiFunction<MemorySegment, Integer, T> convert) {
-        return request(h -> {
+        return request(call, arguments(txn, path), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
@@ -352,7 +355,7 @@ public final class XenStore extends NativeHandle implements Store {
         if (permissions.isEmpty()) {
             throw new IllegalArgumentException("a node needs at least its owner's permission entry: " + path);
         }
-        request(h -> {
+        request("xs_set_permissions", arguments(txn, path), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 MemorySegment array = xs_permissions.allocateArray(permissions.size(), arena);
@@ -374,7 +377,7 @@ public final class XenStore extends NativeHandle implements Store {
     /** {@code /local/domain/<domid>}, as xenstored computes it. */
     @Override
     public String domainPath(int domid) {
-        return request(h -> {
+        return request("xs_get_domain_path", "domid=" + domid, h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 MemorySegment path = (MemorySegment) Native.XS_GET_DOMAIN_PATH.invokeExact(slot, h, domid);
@@ -433,7 +436,7 @@ public final class XenStore extends NativeHandle implements Store {
     /** Starts a transaction; close the returned value to abort it unless it was committed. */
     @Override
     public XsTransaction begin() {
-        return request(h -> {
+        return request("xs_transaction_start", "", h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 int id = (int) Native.XS_TRANSACTION_START.invokeExact(slot, h);
@@ -447,7 +450,7 @@ public final class XenStore extends NativeHandle implements Store {
 
     /** Ends a transaction; false when a commit lost to another writer (EAGAIN). */
     boolean endTransaction(int txn, boolean abort) {
-        return request(h -> {
+        return request("xs_transaction_end", arguments(txn, abort ? "abort" : "commit"), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 boolean ok = (boolean) Native.XS_TRANSACTION_END.invokeExact(slot, h, txn, abort);
@@ -475,7 +478,7 @@ public final class XenStore extends NativeHandle implements Store {
     }
 
     private void pathRequest(String call, int txn, String path, MethodHandle request) {
-        request(h -> {
+        request(call, arguments(txn, path), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 boolean ok = (boolean) request.invokeExact(slot, h, txn, arena.allocateFrom(path));
@@ -488,7 +491,7 @@ public final class XenStore extends NativeHandle implements Store {
     }
 
     private void watchRequest(String call, String path, String token, MethodHandle request) {
-        request(h -> {
+        request(call, path + ", token=" + token, h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 boolean ok = (boolean) request.invokeExact(slot, h, arena.allocateFrom(path), arena.allocateFrom(token));
@@ -509,8 +512,12 @@ public final class XenStore extends NativeHandle implements Store {
         return List.copyOf(result);
     }
 
+    private static String arguments(int txn, String what) {
+        return (txn == NO_TRANSACTION ? "" : "txn=" + txn + ", ") + what;
+    }
+
     private XenCallException failure(String call, int txn, String what, int errno) {
-        String arguments = (txn == NO_TRANSACTION ? "" : "txn=" + txn + ", ") + what;
+        String arguments = arguments(txn, what);
         if (CONNECTION_LOST.contains(errno) || errno == 0) {
             return new StoreUnreachableException(call, arguments, errno == 0 ? Errno.EIO : errno,
                     StoreUnreachableException.Reason.CONNECTION_LOST, "the connection to xenstored was lost (did the"

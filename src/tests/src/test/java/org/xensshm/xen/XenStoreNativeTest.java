@@ -184,6 +184,8 @@ class XenStoreNativeTest {
                 StoreUnreachableException later = assertThrows(StoreUnreachableException.class,
                         () -> open.write("/libxl/t/y", "2"));
                 assertEquals(StoreUnreachableException.Reason.TIMED_OUT, later.reason());
+                assertTrue(later.getMessage().startsWith("xs_write(txn=" + open.id() + ", /libxl/t/y) failed: ETIMEDOUT"),
+                        later.getMessage());
                 assertThrows(StoreUnreachableException.class, open::close);
             } finally {
                 hung.resume();
