@@ -1220,6 +1220,31 @@ int main(int argc, char **argv)
     }
 
     /* ------------------------------------------------------------------ */
+    section("stop after the nth hypercall");
+    {
+        CHECK(xensim_stop_after_nth(XENSIM_OP_ADD_BATCH, 2) == 0, "arm");
+        pid_t child = fork();
+        if (child == 0) {
+            int errs[1], ce;
+            int ok = map_range(3, 1, SHARE, 0x1000, 0xd020, 1, errs, &ce) == 0 && errs[0] == 0
+                && map_range(3, 1, SHARE, 0x1002, 0xd021, 1, errs, &ce) == 0 && errs[0] == 0;
+            _exit(ok ? 0 : 1);
+        }
+        int status = 0;
+        CHECK(waitpid(child, &status, WUNTRACED) == child && WIFSTOPPED(status)
+              && WSTOPSIG(status) == SIGSTOP, "the child stops: status 0x%x", status);
+        CHECK(xensim_p2m_lookup(3, 0xd021) >= 0, "once its hypercall has run");
+        CHECK(xensim_op_count(XENSIM_OP_ANY) > 0, "the hypervisor is not locked while it is stopped");
+        kill(child, SIGCONT);
+        CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "then goes on: status 0x%x", status);
+        CHECK(xensim_stop_after_nth(9, 1) == -EINVAL && xensim_stop_after_nth(1, 0) == -EINVAL, "bad args");
+        int errs[1];
+        CHECK(xensim_stop_after_nth(XENSIM_OP_ADD_BATCH, 1) == 0 && xensim_clear_faults() == 0, "clear");
+        CHECK(map_range(3, 1, SHARE, 0x1000, 0xd022, 1, errs, &e) == 0 && errs[0] == 0, "cleared: no stop");
+    }
+
+    /* ------------------------------------------------------------------ */
     section("raw privcmd ABI");
     {
         int fd = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);

@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,7 +57,7 @@
 #define XS_PAGE_SHIFT      12
 #define XS_PAGE            4096ULL
 #define XS_MAGIC           0x3130204d49534e58ULL   /* "XNSIM 01" */
-#define XS_LAYOUT          4
+#define XS_LAYOUT          5
 #define XS_MAX_DOMS        64
 #define XS_MAX_GFN_FAULTS  64
 #define XS_DEFAULT_FRAMES  (1ULL << 22)            /* 16 GiB of guest RAM   */
@@ -172,6 +173,7 @@ struct xs_hdr {
     uint64_t op_count[XENSIM_OP_COUNT];
     uint64_t fail_at[XENSIM_OP_COUNT];   /* 0 = no pending fault */
     int32_t  fail_err[XENSIM_OP_COUNT];
+    uint64_t stop_at[XENSIM_OP_COUNT];   /* 0 = no pending stop */
     uint64_t replaced;
 
     uint64_t handle_counter; /* never reset: handles differ across resets too */
@@ -184,6 +186,8 @@ struct xs_hdr {
 };
 
 static struct xs_hdr *H;      /* set while attaching */
+/* Set by count_op() when this thread's hypercall is to stop the process once it has run. */
+static __thread int stop_pending;
 static char *BASE;            /* == (char *)H */
 static int xs_ready;          /* published (release) once H is usable */
 static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -467,6 +471,7 @@ static void reset_locked(void)
     memset(H->op_count, 0, sizeof(H->op_count));
     memset(H->fail_at, 0, sizeof(H->fail_at));
     memset(H->fail_err, 0, sizeof(H->fail_err));
+    memset(H->stop_at, 0, sizeof(H->stop_at));
     H->replaced = 0;
     H->domid_rover = 0;
     H->panicked = 0;
@@ -1086,6 +1091,10 @@ static void dom_kill(struct xs_dom *d)
 static int count_op(int op)
 {
     uint64_t c = ++H->op_count[op];
+    if (H->stop_at[op] && c == H->stop_at[op]) {
+        H->stop_at[op] = 0;
+        stop_pending = 1;
+    }
     if (H->fail_at[op] && c == H->fail_at[op]) {
         H->fail_at[op] = 0;
         return -H->fail_err[op];
@@ -1859,6 +1868,11 @@ static int privcmd_ioctl(int fd, uint32_t rdom, unsigned long req, void *arg)
             rc = hypercall(h.op, a, 0);
         }
         unlock_state();
+        if (stop_pending) {
+            /* Outside the lock: other processes share this hypervisor while we are stopped. */
+            stop_pending = 0;
+            raise(SIGSTOP);
+        }
         return ret_errno(rc);
     }
     case IOCTL_PRIVCMD_DM_OP: {
@@ -2428,6 +2442,18 @@ API int xensim_fail_nth(int op, uint64_t nth, int err)
     return 0;
 }
 
+API int xensim_stop_after_nth(int op, uint64_t nth)
+{
+    if (op < 0 || op >= XENSIM_OP_COUNT || nth == 0)
+        return -EINVAL;
+    int rc = enter();
+    if (rc)
+        return rc;
+    H->stop_at[op] = H->op_count[op] + nth;
+    unlock_state();
+    return 0;
+}
+
 API int xensim_fail_gfn(uint32_t domid, uint64_t gfn, int err)
 {
     if (err <= 0)
@@ -2465,6 +2491,7 @@ API int xensim_clear_faults(void)
         return rc;
     memset(H->fail_at, 0, sizeof(H->fail_at));
     memset(H->fail_err, 0, sizeof(H->fail_err));
+    memset(H->stop_at, 0, sizeof(H->stop_at));
     memset(H->gfn_faults, 0, sizeof(H->gfn_faults));
     H->n_gfn_faults = 0;
     unlock_state();

@@ -137,7 +137,14 @@ XENSIM_API int xensim_fail_nth(int op, uint64_t nth, int err);
  * replaces its errno. */
 XENSIM_API int xensim_fail_gfn(uint32_t domid, uint64_t gfn, int err);
 
-/* Drop all pending nth faults and gfn faults. */
+/* The nth (1-based, counted from now) hypercall of class op stops the calling
+ * process with SIGSTOP once it has run and the hypervisor's state is unlocked:
+ * a test can then act while a toolstack is frozen at a known point, and
+ * continue it (SIGCONT) or kill it.  One pending stop per op; a new call
+ * replaces it.  -EINVAL for a bad op or nth == 0. */
+XENSIM_API int xensim_stop_after_nth(int op, uint64_t nth);
+
+/* Drop all pending nth faults, stops and gfn faults. */
 XENSIM_API int xensim_clear_faults(void);
 
 /* Hypercalls of class op so far (since the last reset); 0 for a bad op. */

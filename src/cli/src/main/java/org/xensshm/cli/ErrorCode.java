@@ -2,6 +2,7 @@ package org.xensshm.cli;
 
 import java.util.List;
 
+import org.xensshm.cli.command.HostUnreachableException;
 import org.xensshm.cli.command.InputException;
 import org.xensshm.devicetree.HostTreeException;
 import org.xensshm.engine.BackendFailureException;
@@ -12,9 +13,12 @@ import org.xensshm.engine.PageMappingException;
 import org.xensshm.engine.PageRun;
 import org.xensshm.engine.RegionRefusedException;
 import org.xensshm.host.Errno;
+import org.xensshm.host.StoreUnreachableException;
 import org.xensshm.host.XenCallException;
 import org.xensshm.spec.InvalidSpecException;
+import org.xensshm.spec.SpecProblem;
 import org.xensshm.testkit.testbed.TestBedUnavailableException;
+import org.xensshm.xen.HypervisorUnreachableException;
 import org.xensshm.xen.NativeAccessUnavailableException;
 
 /**
@@ -29,17 +33,24 @@ record ErrorCode(String type, String reason) {
 
     static ErrorCode of(Exception e) {
         return switch (e) {
-            case InvalidSpecException _ -> new ErrorCode("INVALID_SPEC", "");
+            case InvalidSpecException invalid -> new ErrorCode("INVALID_SPEC", invalid.problems().stream()
+                    .anyMatch(problem -> problem.field().equals(SpecProblem.LIMIT)) ? "LIMIT" : "");
             case InputException _ -> new ErrorCode("BAD_INPUT", "");
             case HostTreeException refused -> new ErrorCode("HOST_TREE", refused.reason().name());
             case RegionRefusedException refused -> new ErrorCode("REGION_REFUSED", refused.reason().name());
             case MapSpaceRefusedException refused -> new ErrorCode("MAP_SPACE_REFUSED", Errno.name(refused.errno()));
             case PageMappingException failed -> new ErrorCode("PAGE_MAPPING_FAILED", errnoOf(failed.failures()));
+            case BackendFailureException failed when failed.call() instanceof StoreUnreachableException unreachable ->
+                    new ErrorCode("XENSTORED_UNREACHABLE", unreachable.reason().name());
             case BackendFailureException failed -> new ErrorCode("BACKEND_FAILURE", Errno.name(failed.call().errno()));
             case CleanupIncompleteException _ -> new ErrorCode("CLEANUP_INCOMPLETE", "");
             case HypervisorDefectException _ -> new ErrorCode("HYPERVISOR_DEFECT", "SHARE_WITHOUT_REFERENCE");
             case NativeAccessUnavailableException _ -> new ErrorCode("NATIVE_UNAVAILABLE", "");
             case TestBedUnavailableException _ -> new ErrorCode("TESTBED_UNAVAILABLE", "");
+            case HostUnreachableException unreachable -> new ErrorCode(unreachable.type(), unreachable.reason());
+            case StoreUnreachableException unreachable -> new ErrorCode("XENSTORED_UNREACHABLE", unreachable.reason().name());
+            case HypervisorUnreachableException unreachable ->
+                    new ErrorCode("HYPERVISOR_UNREACHABLE", Errno.name(unreachable.errno()));
             case XenCallException failed -> new ErrorCode("XEN_CALL_FAILED", Errno.name(failed.errno()));
             default -> new ErrorCode("FAILED", "");
         };

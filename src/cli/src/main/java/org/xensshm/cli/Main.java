@@ -3,6 +3,8 @@ package org.xensshm.cli;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.lang.module.ModuleDescriptor;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,12 +12,17 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.xensshm.cli.command.Commands;
+import org.xensshm.cli.command.DurationConverter;
 import org.xensshm.cli.command.ExitStatus;
 import org.xensshm.cli.command.GlobalOptions;
+import org.xensshm.cli.command.HostDiagnosis;
 import org.xensshm.cli.command.InputException;
 import org.xensshm.cli.output.Json;
 import org.xensshm.cli.output.Output;
 import org.xensshm.devicetree.HostTreeException;
+import org.xensshm.engine.CleanupIncompleteException;
+import org.xensshm.engine.SshmException;
+import org.xensshm.host.StoreUnreachableException;
 import org.xensshm.spec.InvalidSpecException;
 import org.xensshm.spec.SpecProblem;
 
@@ -49,6 +56,12 @@ public final class Main implements Runnable, GlobalOptions {
             description = "Say more about each step on stderr; show stack traces of failures.")
     boolean verbose;
 
+    @Option(names = "--store-deadline", scope = ScopeType.INHERIT, paramLabel = "DURATION", defaultValue = "10s",
+            converter = DurationConverter.class,
+            description = "How long one xenstored request may wait for its answer before the connection is given up "
+                    + "and the command fails (e.g. 10s, 500ms; default ${DEFAULT-VALUE}).")
+    Duration storeDeadline;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -75,7 +88,12 @@ public final class Main implements Runnable, GlobalOptions {
                 })
                 .setParameterExceptionHandler((e, arguments) -> main.usageError(e, arguments))
                 .setExecutionExceptionHandler((e, line, parsed) -> main.failure(e));
-        return commandLine.execute(args);
+        try {
+            return commandLine.execute(args);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // Not a failure of the operation but of this program; still one line, not a trace.
+            return main.failure(new IllegalStateException("internal error: " + e, e));
+        }
     }
 
     /** Without a subcommand: the usage, as a reminder of what there is. */
@@ -104,6 +122,11 @@ public final class Main implements Runnable, GlobalOptions {
     @Override
     public Output output() {
         return new Output(out, err, json);
+    }
+
+    @Override
+    public Duration storeDeadline() {
+        return storeDeadline;
     }
 
     private int usageError(ParameterException e, String[] arguments) {
@@ -139,7 +162,7 @@ public final class Main implements Runnable, GlobalOptions {
             }
             default -> {
                 status = ExitStatus.FAILURE;
-                lines = List.of("xen-sshm: " + oneLine(e));
+                lines = failureLines(e);
             }
         }
         lines.forEach(err::println);
@@ -147,9 +170,46 @@ public final class Main implements Runnable, GlobalOptions {
             e.printStackTrace(err);
         }
         if (output.json()) {
-            out.print(Json.write(failureJson(status, ErrorCode.of(e), lines, problems)));
+            Map<String, Object> failure = failureJson(status, ErrorCode.of(e), lines, problems);
+            if (needsReconcile(e)) {
+                failure.put("needsReconcile", true);
+            }
+            out.print(Json.write(failure));
         }
         return status;
+    }
+
+    /**
+     * The failure, then what else the operator must know: what could not be undone, why
+     * xenstored did not answer if that can be told, and that reconcile finishes the rest.
+     */
+    private static List<String> failureLines(Exception e) {
+        List<String> lines = new ArrayList<>(List.of("xen-sshm: " + oneLine(e)));
+        Arrays.stream(e.getSuppressed()).filter(CleanupIncompleteException.class::isInstance).findFirst()
+                .ifPresent(incomplete -> lines.add("xen-sshm: " + oneLine((Exception) incomplete)));
+        Optional<StoreUnreachableException> unreachable = storeUnreachable(e);
+        if (unreachable.filter(u -> u.reason() == StoreUnreachableException.Reason.TIMED_OUT).isPresent()) {
+            HostDiagnosis.stoppedTestBedHint().ifPresent(hint -> lines.add("xen-sshm: " + hint));
+        }
+        if (needsReconcile(e)) {
+            lines.add("xen-sshm: run 'xen-sshm reconcile'" + (unreachable.isPresent() ? " once xenstored answers again" : "")
+                    + " to finish or undo what this command left");
+        }
+        return lines;
+    }
+
+    private static boolean needsReconcile(Exception e) {
+        return e instanceof SshmException sshm && sshm.needsReconcile();
+    }
+
+    /** The unreachable xenstored behind a failure, if that is what it was. */
+    private static Optional<StoreUnreachableException> storeUnreachable(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof StoreUnreachableException unreachable) {
+                return Optional.of(unreachable);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The failure's own message, which names what failed; folded onto one line. */

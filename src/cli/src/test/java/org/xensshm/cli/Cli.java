@@ -62,6 +62,11 @@ final class Cli {
                 modulePath(), "-m", "org.xensshm.cli/org.xensshm.cli.Main"));
     }
 
+    /** The JVM directly, without the native access the library needs. */
+    static Cli javaWithoutNativeAccess() {
+        return new Cli(List.of(JAVA.toString(), "-p", modulePath(), "-m", "org.xensshm.cli/org.xensshm.cli.Main"));
+    }
+
     Cli env(Map<String, String> variables) {
         environment.putAll(variables);
         return this;
@@ -78,6 +83,11 @@ final class Cli {
     }
 
     Run run(String... arguments) {
+        return start(arguments).finish();
+    }
+
+    /** Starts the command without waiting for it; {@link Started#finish()} waits and collects. */
+    Started start(String... arguments) {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
@@ -86,24 +96,39 @@ final class Cli {
         try {
             Path out = Files.createTempFile("xen-sshm-cli-", ".out");
             Path err = Files.createTempFile("xen-sshm-cli-", ".err");
+            Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            return new Started(command, process, out, err);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A command that runs. */
+    record Started(List<String> command, Process process, Path out, Path err) {
+
+        /** Waits for the end (at most two minutes, a guard against a hung test) and collects the output. */
+        Run finish() {
             try {
-                Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
                 if (!process.waitFor(120, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
                     throw new AssertionError("timed out: " + command);
                 }
                 return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                         Files.readString(err, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
             } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
+                try {
+                    Files.deleteIfExists(out);
+                    Files.deleteIfExists(err);
+                } catch (IOException e) {
+                    // Temporary files; the system cleans them up.
+                }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
         }
     }
 

@@ -17,6 +17,7 @@ import org.xensshm.host.Errno;
 import org.xensshm.host.MapSpace;
 import org.xensshm.host.PageBatch;
 import org.xensshm.host.StoreTransaction;
+import org.xensshm.host.StoreUnreachableException;
 import org.xensshm.host.XenCallException;
 import org.xensshm.spec.ArmGuestLayout;
 import org.xensshm.spec.PageRange;
@@ -32,7 +33,10 @@ import org.xensshm.spec.SshmSpec;
  * no return. On any failure before it, every page this call mapped is unmapped and every entry it
  * wrote is removed, for all specs of the call; if even that fails, what is left stays marked and
  * reconcile finishes it. Hypercalls never run inside a transaction, so a transaction retried
- * after a conflict never repeats one.
+ * after a conflict never repeats one. If xenstored becomes unreachable while the marks are being
+ * cleared, whether that commit happened is unknown (xenstored may still apply it): nothing is
+ * undone then, and reconcile, once xenstored answers, finishes or undoes the attach by what it
+ * finds recorded.
  */
 final class Attach {
 
@@ -104,6 +108,7 @@ final class Attach {
         try (Worker worker = Worker.start();
              PageBatch batch = largest == 0 ? null
                      : PageBatch.allocate((int) Math.min(seams.settings().chunkPages(), largest))) {
+            boolean completing = false;
             try {
                 for (SshmSpec spec : specs) {
                     if (spec.role() == Role.OWNER) {
@@ -115,8 +120,19 @@ final class Attach {
                         map(borrowed, batch);
                     }
                 }
+                completing = true;
                 complete(worker);
             } catch (RuntimeException e) {
+                if (completing && e instanceof BackendFailureException failed
+                        && failed.call() instanceof StoreUnreachableException) {
+                    // Undoing now could unmap pages whose attach xenstored records as complete.
+                    CleanupIncompleteException unknown = new CleanupIncompleteException(domid, null, "xenstored could"
+                            + " not be reached while the attach was being completed, so whether it was recorded is"
+                            + " unknown; its pages stay mapped until reconcile finishes or undoes it", List.of(), null);
+                    log.error("{}", unknown.getMessage());
+                    e.addSuppressed(unknown);
+                    throw e;
+                }
                 try {
                     rollBack(batch, worker, e);
                 } catch (RuntimeException rollbackBug) {

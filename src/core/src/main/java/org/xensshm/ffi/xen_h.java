@@ -240,6 +240,66 @@ public class xen_h extends xen_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class getenv {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_POINTER,
+            xen_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("getenv");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern char *getenv(const char *__name)
+     * }
+     */
+    public static FunctionDescriptor getenv$descriptor() {
+        return getenv.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern char *getenv(const char *__name)
+     * }
+     */
+    public static MethodHandle getenv$handle() {
+        return getenv.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern char *getenv(const char *__name)
+     * }
+     */
+    public static MemorySegment getenv$address() {
+        return getenv.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern char *getenv(const char *__name)
+     * }
+     */
+    public static MemorySegment getenv(MemorySegment __name) {
+        var mh$ = getenv.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("getenv", __name);
+            }
+            return (MemorySegment)mh$.invokeExact(__name);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int SHUT_RDWR = (int)2L;
     /**
      * {@snippet lang=c :
@@ -304,6 +364,126 @@ public class xen_h extends xen_h$shared {
                 traceDowncall("shutdown", __fd, __how);
             }
             return (int)mh$.invokeExact(__fd, __how);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class close {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("close");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int close(int __fd)
+     * }
+     */
+    public static FunctionDescriptor close$descriptor() {
+        return close.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int close(int __fd)
+     * }
+     */
+    public static MethodHandle close$handle() {
+        return close.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int close(int __fd)
+     * }
+     */
+    public static MemorySegment close$address() {
+        return close.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int close(int __fd)
+     * }
+     */
+    public static int close(int __fd) {
+        var mh$ = close.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("close", __fd);
+            }
+            return (int)mh$.invokeExact(__fd);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dup {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("dup");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int dup(int __fd)
+     * }
+     */
+    public static FunctionDescriptor dup$descriptor() {
+        return dup.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int dup(int __fd)
+     * }
+     */
+    public static MethodHandle dup$handle() {
+        return dup.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int dup(int __fd)
+     * }
+     */
+    public static MemorySegment dup$address() {
+        return dup.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int dup(int __fd)
+     * }
+     */
+    public static int dup(int __fd) {
+        var mh$ = dup.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dup", __fd);
+            }
+            return (int)mh$.invokeExact(__fd);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -25,27 +25,27 @@ final class Numbers {
             return new Invalid("no value given");
         }
         if (text.startsWith("-")) {
-            return new Invalid("'" + text + "' is negative; addresses and sizes are unsigned");
+            return new Invalid(Excerpt.quote(text) + " is negative; addresses and sizes are unsigned");
         }
         if (!isConfigNumber(text)) {
-            return new Invalid("'" + text + "' is not a number (write decimal digits or 0x-hex)");
+            return new Invalid(Excerpt.quote(text) + " is not a number (write decimal digits or 0x-hex)");
         }
         boolean hex = isHex(text);
         String digits = hex ? text.substring(2) : text;
         int radix = hex ? 16 : 10;
         if (!hex && digits.length() > 1 && digits.charAt(0) == '0') {
             // C's strtoull would read this as octal; refuse rather than guess which was meant.
-            return new Invalid("'" + text + "' has a leading zero, which C reads as octal;"
+            return new Invalid(Excerpt.quote(text) + " has a leading zero, which C reads as octal;"
                     + " write it without the zero or in 0x-hex");
         }
         long value;
         try {
             value = Long.parseUnsignedLong(digits, radix);
         } catch (NumberFormatException tooLong) {
-            return new Invalid("'" + text + "' does not fit in 64 bits");
+            return new Invalid(Excerpt.quote(text) + " does not fit in 64 bits");
         }
         if (value < 0) {
-            return new Invalid("'" + text + "' is 2^63 or more, beyond any guest address");
+            return new Invalid(Excerpt.quote(text) + " is 2^63 or more, beyond any guest address");
         }
         return new Value(value);
     }

@@ -276,7 +276,7 @@ public final class SpecValidator {
                         + MAX_ID_LENGTH + " are allowed");
             } else if (!ID_CHARS.matcher(id).matches()) {
                 // Ids become xenstore path components: nothing else may reach the path.
-                problem(SpecKey.ID, "'" + id + "' may hold only letters, digits and _");
+                problem(SpecKey.ID, Excerpt.quote(id) + " may hold only letters, digits and _");
             }
         }
 
@@ -289,7 +289,7 @@ public final class SpecValidator {
             }
             Optional<T> value = parse.apply(raw.get());
             if (value.isEmpty()) {
-                problem(key, "'" + raw.get().strip() + "' is not one of " + expected);
+                problem(key, Excerpt.quote(raw.get().strip()) + " is not one of " + expected);
             }
             return value;
         }

@@ -1,7 +1,14 @@
 package org.xensshm.spec;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Serial;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,37 +33,114 @@ import java.util.stream.Collectors;
  * {@link SpecDraft}; unknown and repeated keys are refused here, the values themselves are left to
  * {@link SpecValidator}. All syntax problems of a file are reported together, in one
  * {@link InvalidSpecException}.
+ *
+ * <p>Whatever the input (any bytes, any length), reading ends in a config or an
+ * {@link InvalidSpecException}, in time and memory proportional to at most
+ * {@link #MAX_FILE_BYTES}: a config beyond one of the limits below is refused with a problem whose
+ * field is {@link SpecProblem#LIMIT}, naming the limit. Real xl configs stay far below them.
  */
 public final class XlConfigParser {
 
     /** The most RAM a guest can have on Arm: Xen's two guest RAM banks, 3 GiB and 1016 GiB. */
     static final long MAX_MEMORY_MIB = (ArmGuestLayout.RAM0_SIZE + ArmGuestLayout.RAM1_SIZE) >> 20;
 
+    /** The largest config file read, in bytes (1 MiB); a larger one is not read at all. */
+    public static final int MAX_FILE_BYTES = 1 << 20;
+    /** The longest line, in characters (64 Ki). */
+    public static final int MAX_LINE_LENGTH = 1 << 16;
+    /** How deep lists may nest: xl's own values are at most a list of strings (depth 1). */
+    public static final int MAX_NESTING = 8;
+    /** The most {@code static_shm} entries one domain may have (Xen's boot-time form takes 32). */
+    public static final int MAX_SPECS = 256;
+    /** Problems reported per file before reading stops: past that, more say nothing new. */
+    public static final int MAX_PROBLEMS = 100;
+
     private XlConfigParser() {
     }
 
     /**
-     * Reads a config file.
+     * Reads a config file: at most {@link #MAX_FILE_BYTES} of it (plus one, to tell a larger
+     * file), which may be anything that can be read: a special file such as {@code /dev/zero} is
+     * refused for its size like a huge file.
      *
      * @param file the config file, UTF-8
      * @return the domain's name, memory and drafts
-     * @throws InvalidSpecException with every syntax problem of the file
-     * @throws IOException          when the file cannot be read (or is not UTF-8)
+     * @throws InvalidSpecException with every syntax problem of the file, also when it is larger
+     *                              than the limit or not UTF-8 text
+     * @throws IOException          when the file cannot be read
      */
     public static DomainConfig parse(Path file) throws IOException {
-        return parse(Files.readString(file), file.toString());
+        byte[] content;
+        try (InputStream in = Files.newInputStream(file)) {
+            content = in.readNBytes(MAX_FILE_BYTES + 1);
+        }
+        return parse(content, file.toString());
+    }
+
+    /**
+     * Reads a config's bytes.
+     *
+     * @param content    the config's bytes, UTF-8 text (a leading byte order mark is skipped)
+     * @param sourceName what messages call the text, e.g. its file name
+     * @return the domain's name, memory and drafts
+     * @throws InvalidSpecException with every syntax problem, also when the content is larger
+     *                              than {@link #MAX_FILE_BYTES} or not UTF-8 text
+     */
+    public static DomainConfig parse(byte[] content, String sourceName) {
+        if (content.length > MAX_FILE_BYTES) {
+            throw tooLarge(sourceName);
+        }
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        try {
+            return parse(decoder.decode(ByteBuffer.wrap(content)).toString(), sourceName);
+        } catch (CharacterCodingException e) {
+            throw notUtf8(content, sourceName);
+        }
     }
 
     /**
      * Reads a config's text.
      *
-     * @param text       the config's text
+     * @param text       the config's text (a leading byte order mark is skipped)
      * @param sourceName what messages call the text, e.g. its file name
      * @return the domain's name, memory and drafts
-     * @throws InvalidSpecException with every syntax problem of the text
+     * @throws InvalidSpecException with every syntax problem of the text, also when it is longer
+     *                              than {@link #MAX_FILE_BYTES} characters
      */
     public static DomainConfig parse(String text, String sourceName) {
-        return new Run(text, sourceName).parse();
+        if (text.length() > MAX_FILE_BYTES) {
+            throw tooLarge(sourceName);
+        }
+        return new Run(text.startsWith("\uFEFF") ? text.substring(1) : text, sourceName).parse();
+    }
+
+    private static InvalidSpecException tooLarge(String sourceName) {
+        return new InvalidSpecException(List.of(new SpecProblem("", "", OptionalInt.empty(), SpecProblem.LIMIT,
+                "the file is larger than " + (MAX_FILE_BYTES >> 20) + " MiB, the most a config may be; it was not read",
+                Optional.of(SourceLocation.wholeFile(sourceName)))));
+    }
+
+    /** Names the line and column of the first byte that is not UTF-8. */
+    private static InvalidSpecException notUtf8(byte[] content, String sourceName) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(content);
+        CharBuffer out = CharBuffer.allocate(content.length);
+        decoder.decode(in, out, true);
+        int bad = in.position();
+        int line = 1;
+        int lineStart = 0;
+        for (int i = 0; i < bad; i++) {
+            if (content[i] == '\n') {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        String message = String.format("not UTF-8 text: byte 0x%02X at column %d is not part of a UTF-8 character;"
+                + " save the file as UTF-8", content[bad] & 0xFF, bad - lineStart + 1);
+        return new InvalidSpecException(List.of(new SpecProblem("", "", OptionalInt.empty(), SpecProblem.SYNTAX,
+                message, Optional.of(new SourceLocation(sourceName, line)))));
     }
 
     private enum Kind {
@@ -76,7 +160,7 @@ public final class XlConfigParser {
     private record Token(Kind kind, String text, int line) {
         String describe() {
             return switch (kind) {
-                case NAME, NUMBER -> kind.description + " (" + text + ")";
+                case NAME, NUMBER -> kind.description + " (" + Excerpt.shorten(text) + ")";
                 default -> kind.description;
             };
         }
@@ -108,15 +192,26 @@ public final class XlConfigParser {
         }
     }
 
+    /** Thrown once a limit is passed: reading stops, and the problems so far are reported. */
+    private static final class Stopped extends RuntimeException {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        Stopped() {
+            super(null, null, false, false);
+        }
+    }
+
     /** One parse of one text: the lexer, the parser and the problems found so far. */
     private static final class Run {
         private final String text;
         private final String source;
         private final List<SpecProblem> problems = new ArrayList<>();
         private final List<Token> tokens = new ArrayList<>();
-        /** The lexer's position in the text, its line and how many lists it is inside. */
+        /** The lexer's position in the text, its line, where the line starts and how many lists it is inside. */
         private int pos;
         private int line = 1;
+        private int lineStart;
         private int depth;
         /** The parser's position in the tokens. */
         private int cursor;
@@ -127,18 +222,32 @@ public final class XlConfigParser {
         }
 
         DomainConfig parse() {
-            lex();
-            List<Setting> settings = settings();
-            Optional<String> name = name(settings);
-            OptionalLong memory = memory(settings);
-            List<SpecDraft> drafts = staticShm(settings);
-            String domain = name.orElse("");
-            if (!problems.isEmpty()) {
+            String domain = "";
+            OptionalLong memory = OptionalLong.empty();
+            List<SpecDraft> drafts = List.of();
+            SpecProblem stop = null;
+            try {
+                lex();
+                List<Setting> settings = settings();
+                domain = name(settings).orElse("");
+                memory = memory(settings);
+                drafts = staticShm(settings);
+            } catch (Stopped stopped) {
+                stop = problems.removeLast();
+            }
+            if (!problems.isEmpty() || stop != null) {
                 // Problems found before the name was known are given it now; and the lexer's,
-                // the parser's and the specs' problems are merged in the file's order.
-                throw new InvalidSpecException(problems.stream()
+                // the parser's and the specs' problems are merged in the file's order, with the
+                // reason reading stopped, if it did, last.
+                String named = domain;
+                List<SpecProblem> all = new ArrayList<>(problems.stream()
                         .sorted(Comparator.comparingInt(p -> p.location().orElseThrow().line()))
-                        .map(p -> new SpecProblem(domain, p.specId(), p.specIndex(), p.field(),
+                        .toList());
+                if (stop != null) {
+                    all.add(stop);
+                }
+                throw new InvalidSpecException(all.stream()
+                        .map(p -> new SpecProblem(named, p.specId(), p.specIndex(), p.field(),
                                 p.message(), p.location()))
                         .toList());
             }
@@ -149,6 +258,16 @@ public final class XlConfigParser {
                              String message) {
             problems.add(new SpecProblem("", specId, specIndex, field, message,
                     Optional.of(new SourceLocation(source, atLine))));
+            if (problems.size() == MAX_PROBLEMS) {
+                stop(atLine, "more than " + MAX_PROBLEMS + " problems; stopped reading here (is this an xl config?)");
+            }
+        }
+
+        /** Records why reading stops, then stops it. */
+        private void stop(int atLine, String message) {
+            problems.add(new SpecProblem("", "", OptionalInt.empty(), SpecProblem.LIMIT, message,
+                    Optional.of(new SourceLocation(source, atLine))));
+            throw new Stopped();
         }
 
         private void syntax(int atLine, String message) {
@@ -159,22 +278,18 @@ public final class XlConfigParser {
 
         private void lex() {
             while (pos < text.length()) {
+                checkLineLength();
                 char c = text.charAt(pos);
                 switch (c) {
                     case '\n' -> {
                         // Inside a list a new line is only spacing: lists may span lines.
                         if (depth == 0) {
-                            emit(Kind.NEWLINE, "\n");
+                            emit(Kind.NEWLINE, "");
                         }
-                        line++;
-                        pos++;
+                        newLine();
                     }
                     case ' ', '\t', '\r', '\f' -> pos++;
-                    case '#' -> {
-                        while (pos < text.length() && text.charAt(pos) != '\n') {
-                            pos++;
-                        }
-                    }
+                    case '#' -> skipToEndOfLine();
                     case '=' -> single(Kind.EQUALS);
                     case ',' -> single(Kind.COMMA);
                     case ';' -> single(Kind.SEMICOLON);
@@ -190,15 +305,36 @@ public final class XlConfigParser {
                     default -> word(c);
                 }
             }
+            checkLineLength();
             emit(Kind.END, "");
+        }
+
+        /** Checked between tokens: a token never outgrows the file, whose size is bounded. */
+        private void checkLineLength() {
+            if (pos - lineStart > MAX_LINE_LENGTH) {
+                stop(line, "the line is longer than " + MAX_LINE_LENGTH + " characters, the most a config line may be");
+            }
+        }
+
+        private void newLine() {
+            line++;
+            pos++;
+            lineStart = pos;
+        }
+
+        /** Up to the new line that ends the current line (it stays for the lexer's loop to count). */
+        private void skipToEndOfLine() {
+            int end = text.indexOf('\n', pos);
+            pos = end < 0 ? text.length() : end;
         }
 
         private void emit(Kind kind, String value) {
             tokens.add(new Token(kind, value, line));
         }
 
+        /** Punctuation: its kind says all, so no text is kept for it. */
         private void single(Kind kind) {
-            emit(kind, text.substring(pos, pos + 1));
+            emit(kind, "");
             pos++;
         }
 
@@ -207,6 +343,12 @@ public final class XlConfigParser {
             int start = pos++;
             while (pos < text.length() && text.charAt(pos) != quote && text.charAt(pos) != '\n') {
                 char c = text.charAt(pos++);
+                if (c < ' ' && c != '\t' || c == 0x7F) {
+                    syntax(line, String.format("control character U+%04X inside a string; remove it", (int) c));
+                    emit(Kind.BAD, "");
+                    skipRestOfString(quote);
+                    return;
+                }
                 if (c != '\\') {
                     value.append(c);
                     continue;
@@ -220,18 +362,18 @@ public final class XlConfigParser {
                     case 'n' -> value.append('\n');
                     case 't' -> value.append('\t');
                     default -> {
-                        syntax(line, "unknown escape \\" + escaped + " in a string"
+                        syntax(line, "unknown escape \\" + Excerpt.printable(String.valueOf(escaped)) + " in a string"
                                 + " (known: \\\\ \\\" \\' \\n \\t)");
-                        emit(Kind.BAD, text.substring(start, pos));
+                        emit(Kind.BAD, "");
                         skipRestOfString(quote);
                         return;
                     }
                 }
             }
             if (pos >= text.length() || text.charAt(pos) != quote) {
-                syntax(line, "string " + text.substring(start, pos).strip() + " is not closed on"
+                syntax(line, "string " + Excerpt.shorten(text.substring(start, pos).strip()) + " is not closed on"
                         + " its line; add the closing " + quote);
-                emit(Kind.BAD, text.substring(start, pos));
+                emit(Kind.BAD, "");
                 return;
             }
             pos++;
@@ -249,9 +391,11 @@ public final class XlConfigParser {
         private void word(char first) {
             int start = pos;
             if (!isWordChar(first)) {
-                pos++;
-                syntax(line, "unexpected character '" + first + "'");
-                emit(Kind.BAD, String.valueOf(first));
+                int codePoint = text.codePointAt(pos);
+                pos += Character.charCount(codePoint);
+                syntax(line, "unexpected character " + Excerpt.quote(Character.toString(codePoint))
+                        + String.format(" (U+%04X)", codePoint));
+                emit(Kind.BAD, "");
                 return;
             }
             while (pos < text.length() && isWordChar(text.charAt(pos))) {
@@ -262,8 +406,8 @@ public final class XlConfigParser {
                 if (Numbers.isConfigNumber(word)) {
                     emit(Kind.NUMBER, word);
                 } else {
-                    syntax(line, "'" + word + "' is not a number (write decimal digits or 0x-hex)");
-                    emit(Kind.BAD, word);
+                    syntax(line, Excerpt.quote(word) + " is not a number (write decimal digits or 0x-hex)");
+                    emit(Kind.BAD, "");
                 }
             } else {
                 emit(Kind.NAME, word);
@@ -316,15 +460,15 @@ public final class XlConfigParser {
         private Setting setting(Token key) throws Reported {
             Token equals = next();
             if (equals.kind() != Kind.EQUALS) {
-                throw unexpected(equals, "'=' after " + key.text());
+                throw unexpected(equals, "'=' after " + Excerpt.shorten(key.text()));
             }
-            Value value = value();
+            Value value = value(0);
             Token end = peek();
             switch (end.kind()) {
                 case NEWLINE, SEMICOLON -> next();
                 case END -> {
                 }
-                default -> throw unexpected(end, "the end of the setting " + key.text()
+                default -> throw unexpected(end, "the end of the setting " + Excerpt.shorten(key.text())
                         + " (a new line or ';')");
             }
             return new Setting(key.text(), value, key.line());
@@ -341,17 +485,23 @@ public final class XlConfigParser {
             }
         }
 
-        private Value value() throws Reported {
+        /** A value inside {@code depth} lists. */
+        private Value value(int depth) throws Reported {
             Token token = next();
             return switch (token.kind()) {
                 case STRING -> new Text(token.text(), token.line());
                 case NUMBER -> new Num(token.text(), token.line());
-                case OPEN -> list(token);
+                case OPEN -> list(token, depth + 1);
                 default -> throw unexpected(token, "a value (a number, a \"string\" or a [ list ])");
             };
         }
 
-        private ListValue list(Token open) throws Reported {
+        /** A list opened by {@code open}, which is the {@code depth}th list around its items. */
+        private ListValue list(Token open, int depth) throws Reported {
+            if (depth > MAX_NESTING) {
+                // Checked before going deeper: the parser recurses once per level.
+                stop(open.line(), "lists nest more than " + MAX_NESTING + " deep here, more than a config may");
+            }
             List<Value> items = new ArrayList<>();
             while (true) {
                 if (peek().kind() == Kind.CLOSE) {
@@ -361,7 +511,7 @@ public final class XlConfigParser {
                 if (peek().kind() == Kind.END) {
                     throw unclosed(open);
                 }
-                items.add(value());
+                items.add(value(depth));
                 Token after = next();
                 switch (after.kind()) {
                     case CLOSE -> {
@@ -412,6 +562,11 @@ public final class XlConfigParser {
                 problem(SpecProblem.NAME, "", OptionalInt.empty(), atLine, "is empty");
                 return Optional.empty();
             }
+            if (name.chars().anyMatch(Character::isISOControl)) {
+                problem(SpecProblem.NAME, "", OptionalInt.empty(), atLine, Excerpt.quote(name)
+                        + " holds a control character; a domain's name is one printable line");
+                return Optional.empty();
+            }
             return Optional.of(name);
         }
 
@@ -427,7 +582,7 @@ public final class XlConfigParser {
                     return OptionalLong.of(mib);
                 }
                 problem(SpecProblem.MEMORY, "", OptionalInt.empty(), atLine,
-                        "'" + digits + "' is not a RAM size in MiB between 1 and " + MAX_MEMORY_MIB);
+                        Excerpt.quote(digits) + " is not a RAM size in MiB between 1 and " + MAX_MEMORY_MIB);
                 return OptionalLong.empty();
             }
             problem(SpecProblem.MEMORY, "", OptionalInt.empty(), first.line(),
@@ -443,6 +598,11 @@ public final class XlConfigParser {
             if (!(found.getFirst().value() instanceof ListValue(List<Value> items, _))) {
                 problem(SpecProblem.STATIC_SHM, "", OptionalInt.empty(), found.getFirst().line(),
                         "must be a list of strings: static_shm = [ \"id=...\", ... ]");
+                return List.of();
+            }
+            if (items.size() > MAX_SPECS) {
+                problem(SpecProblem.LIMIT, "", OptionalInt.empty(), found.getFirst().line(), "static_shm has "
+                        + items.size() + " entries; a domain may have at most " + MAX_SPECS);
                 return List.of();
             }
             List<SpecDraft> drafts = new ArrayList<>();
@@ -499,7 +659,7 @@ public final class XlConfigParser {
                     .map(k -> "; keys are lower case: " + k.configKey())
                     .orElse("");
             return key.isEmpty() ? "a pair has no key; known keys: " + known
-                    : "unknown key '" + key + "'" + hint + " (known keys: " + known + ")";
+                    : "unknown key " + Excerpt.quote(key) + hint + " (known keys: " + known + ")";
         }
     }
 }

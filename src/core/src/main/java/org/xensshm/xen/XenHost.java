@@ -1,5 +1,8 @@
 package org.xensshm.xen;
 
+import java.time.Duration;
+
+import org.xensshm.host.StoreUnreachableException;
 import org.xensshm.host.XenCallException;
 
 /**
@@ -26,18 +29,36 @@ public final class XenHost implements AutoCloseable {
     }
 
     /**
-     * Opens libxenctrl and connects to xenstored.
+     * Opens libxenctrl and connects to xenstored, whose requests wait at most
+     * {@link XenStore#DEFAULT_DEADLINE}.
      *
      * @return the host; close it when done
      * @throws NativeAccessUnavailableException when the JVM or the host lacks what this needs,
      *                                          naming the JVM flag or the Debian package
-     * @throws XenCallException                 when the hypervisor interface or xenstored cannot
-     *                                          be reached
+     * @throws HypervisorUnreachableException   when the hypervisor interface cannot be opened
+     * @throws StoreUnreachableException        when xenstored is not running
+     * @throws XenCallException                 when xenstored refuses the connection otherwise
      */
     public static XenHost open() {
-        XenControl hypervisor = XenControl.open();
+        return open(XenStore.DEFAULT_DEADLINE);
+    }
+
+    /**
+     * As {@link #open()}, with xenstore requests that wait at most {@code storeDeadline} for
+     * xenstored's answer before the connection is shut down (see {@link XenStore}).
+     */
+    public static XenHost open(Duration storeDeadline) {
+        XenControl hypervisor;
         try {
-            return new XenHost(hypervisor, XenStore.open());
+            hypervisor = XenControl.open();
+        } catch (XenCallException e) {
+            if (!"xc_interface_open".equals(e.call())) {
+                throw e;
+            }
+            throw new HypervisorUnreachableException(e);
+        }
+        try {
+            return new XenHost(hypervisor, XenStore.open(storeDeadline));
         } catch (RuntimeException e) {
             hypervisor.close();
             throw e;

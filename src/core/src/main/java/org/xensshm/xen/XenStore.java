@@ -1,20 +1,32 @@
 package org.xensshm.xen;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xensshm.ffi.xen_h;
 import org.xensshm.ffi.xs_permissions;
 import org.xensshm.host.Errno;
 import org.xensshm.host.Store;
+import org.xensshm.host.StoreUnreachableException;
 import org.xensshm.host.WatchEvent;
 import org.xensshm.host.XenCallException;
 import org.xensshm.host.XsPermission;
@@ -24,40 +36,242 @@ import org.xensshm.host.XsPermission;
  * {@link Store}. Every request takes a transaction id, {@link #NO_TRANSACTION} for none;
  * {@link #begin()} gives a transaction value bound to this connection. Strings and arrays
  * libxenstore returns are copied and freed at once. Thread-safe.
+ *
+ * <p><b>Deadline.</b> libxenstore waits for xenstored's answer without a timeout, so a daemon that
+ * is stopped or hung would hang the toolstack. Each request therefore has a deadline: when it
+ * passes, the connection's socket is shut down, which makes the waiting call fail, and every
+ * later request on this connection fails at once, with a {@link StoreUnreachableException} of
+ * reason {@link StoreUnreachableException.Reason#TIMED_OUT TIMED_OUT}. Whether the request that
+ * timed out took effect is unknown (xenstored may still apply it once it runs again). Only a
+ * socket connection can be cut so; through the {@code /dev/xen/xenbus} device (xenstored in
+ * another domain) there is no deadline.
  */
 public final class XenStore extends NativeHandle implements Store {
 
     /** XBT_NULL: a request outside any transaction. */
     public static final int NO_TRANSACTION = 0;
 
+    /** How long a request waits for xenstored unless {@link #open(Duration)} says otherwise. */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
+
+    /** Where libxenstore 4.17 looks for the daemon's socket when the environment does not say. */
+    private static final String DEFAULT_RUN_DIR = "/var/run/xenstored";
+
     /** errnos that mean the connection to xenstored is gone rather than the request was refused. */
     private static final Set<Integer> CONNECTION_LOST =
             Set.of(Errno.ECONNRESET, Errno.EPIPE, Errno.EIO, Errno.ENOTCONN, Errno.EBADF);
 
-    private XenStore(MemorySegment handle) {
+    private static final Logger log = LoggerFactory.getLogger(XenStore.class);
+
+    /** One thread for the deadlines of every connection: it only shuts sockets down. */
+    private static final class Alarms {
+        static final ScheduledThreadPoolExecutor EXECUTOR = create();
+
+        private static ScheduledThreadPoolExecutor create() {
+            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
+                Thread thread = new Thread(task, "xenstore-deadline");
+                thread.setDaemon(true);
+                return thread;
+            });
+            executor.setRemoveOnCancelPolicy(true);
+            return executor;
+        }
+    }
+
+    private final Duration deadline;
+    private final String socket;
+    /** Guards {@link #cutoff} against being shut down while it is closed, or after. */
+    private final Object cutLock = new Object();
+    /** A descriptor of our own of the connection's socket (libxenstore may close its own), or -1. */
+    private int cutoff;
+    /** Set once the connection has been shut down for a passed deadline. */
+    private volatile boolean cut;
+
+    private XenStore(MemorySegment handle, Duration deadline, String socket) {
         super(handle, "xenstore connection");
+        this.deadline = deadline;
+        this.socket = socket;
+        this.cutoff = ownDescriptor(handle, socket);
+    }
+
+    /**
+     * Connects to xenstored, with requests that wait at most {@link #DEFAULT_DEADLINE}.
+     *
+     * @throws NativeAccessUnavailableException when the JVM or the host lacks what this needs
+     * @throws StoreUnreachableException        when no xenstored runs where libxenstore looks
+     * @throws XenCallException                 when the connection is refused otherwise
+     */
+    public static XenStore open() {
+        return open(DEFAULT_DEADLINE);
     }
 
     /**
      * Connects to xenstored.
      *
+     * @param requestDeadline how long one request may wait for xenstored's answer before the
+     *                        connection is shut down (see the class comment)
      * @return the connection; close it when done
      * @throws NativeAccessUnavailableException when the JVM or the host lacks what this needs
-     * @throws XenCallException when no xenstored answers
+     * @throws StoreUnreachableException        when no xenstored runs where libxenstore looks
+     * @throws XenCallException                 when the connection is refused otherwise
+     * @throws IllegalArgumentException         for a deadline that is not positive
      */
-    public static XenStore open() {
+    public static XenStore open(Duration requestDeadline) {
+        Objects.requireNonNull(requestDeadline, "requestDeadline");
+        if (requestDeadline.isNegative() || requestDeadline.isZero()) {
+            throw new IllegalArgumentException("the request deadline must be positive: " + requestDeadline);
+        }
         NativeLibraries.require();
+        String socket = daemonSocket();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment slot = Native.errnoSlot(arena);
             MemorySegment handle = (MemorySegment) Native.XS_OPEN.invokeExact(slot, 0L);
             if (handle.equals(MemorySegment.NULL)) {
-                throw new XenCallException("xs_open", "flags=0", Native.errno(slot),
-                        "is xenstored running (XENSTORED_PATH / XENSTORED_RUNDIR for a socket elsewhere)?");
+                throw notOpened(Native.errno(slot), socket);
             }
-            return new XenStore(handle);
+            return new XenStore(handle, requestDeadline, socket);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
+    }
+
+    /**
+     * How long a request waits for xenstored before the connection is shut down.
+     *
+     * @return the deadline
+     */
+    public Duration deadline() {
+        return deadline;
+    }
+
+    /**
+     * The daemon's socket this connection was opened to, as libxenstore chose it.
+     *
+     * @return its path
+     */
+    public String socket() {
+        return socket;
+    }
+
+    /**
+     * The socket xs_open tries first: XENSTORED_PATH, else XENSTORED_RUNDIR's socket, read from
+     * the C environment libxenstore reads.
+     */
+    private static String daemonSocket() {
+        return cEnvironment("XENSTORED_PATH").orElseGet(() ->
+                cEnvironment("XENSTORED_RUNDIR").orElse(DEFAULT_RUN_DIR) + "/socket");
+    }
+
+    private static Optional<String> cEnvironment(String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = xen_h.getenv(arena.allocateFrom(name));
+            return value.equals(MemorySegment.NULL) ? Optional.empty()
+                    : Optional.of(value.reinterpret(Long.MAX_VALUE).getString(0)).filter(v -> !v.isEmpty());
+        }
+    }
+
+    private static XenCallException notOpened(int errno, String socket) {
+        String call = "xs_open";
+        String arguments = socket;
+        return switch (errno) {
+            case Errno.ECONNREFUSED -> new StoreUnreachableException(call, arguments, errno,
+                    StoreUnreachableException.Reason.NOT_RUNNING, "nothing answers at " + socket
+                    + ": xenstored is not running (start it: systemctl start xenstored; XENSTORED_PATH names"
+                    + " another socket)");
+            case Errno.ENOENT -> new StoreUnreachableException(call, arguments, errno,
+                    StoreUnreachableException.Reason.NOT_RUNNING, "there is no " + socket + " nor"
+                    + " /dev/xen/xenbus: xenstored is not running here, or this is not a Xen host (start it:"
+                    + " systemctl start xenstored; XENSTORED_PATH names another socket)");
+            case Errno.EACCES, Errno.EPERM -> new XenCallException(call, arguments, errno,
+                    "no permission to talk to xenstored at " + socket + ": run as root in dom0");
+            default -> new XenCallException(call, arguments, errno,
+                    "cannot connect to xenstored at " + socket + " (is it running?)");
+        };
+    }
+
+    /**
+     * A descriptor of our own of the connection's socket, for cutting it: libxenstore keeps its
+     * descriptor private and closes it after a failed request, when its number may be reused.
+     * The handle's first field is that descriptor (struct xs_handle in libxenstore, the same
+     * since 2005); it is checked to be a socket before it is used. -1 when the connection is not
+     * a socket or the descriptor cannot be had: then requests have no deadline.
+     */
+    private static int ownDescriptor(MemorySegment handle, String socket) {
+        int fd = handle.reinterpret(Integer.BYTES).get(ValueLayout.JAVA_INT, 0);
+        try {
+            String target = fd < 0 ? "" : Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd)))
+                    .toString();
+            if (!target.startsWith("socket:")) {
+                log.warn("xenstored is reached through {} rather than the socket {}: requests have no deadline",
+                        target.isEmpty() ? "a device" : target, socket);
+                return -1;
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            log.warn("cannot tell what the xenstore connection is ({}): requests have no deadline", e.toString());
+            return -1;
+        }
+        int own = xen_h.dup(fd);
+        if (own < 0) {
+            log.warn("cannot duplicate the xenstored socket's descriptor: requests have no deadline");
+        }
+        return own;
+    }
+
+    /**
+     * Runs one request under the deadline. A request that meets a connection shut down for a
+     * passed deadline, in flight or before it started, fails as {@link #timedOut}.
+     *
+     * @param name      the libxenstore call, for messages
+     * @param arguments its arguments, for messages
+     */
+    private <T> T request(String name, String arguments, HandleCall<T> call) {
+        if (cut) {
+            throw timedOut(name, arguments);
+        }
+        AtomicBoolean inFlight = new AtomicBoolean(true);
+        ScheduledFuture<?> alarm = cutoff < 0 ? null : Alarms.EXECUTOR.schedule(() -> {
+            if (inFlight.compareAndSet(true, false)) {
+                cut();
+            }
+        }, deadline.toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            return withHandle(call);
+        } catch (XenCallException e) {
+            if (cut) {
+                throw timedOut(e.call(), e.arguments());
+            }
+            throw e;
+        } finally {
+            inFlight.set(false);
+            if (alarm != null) {
+                alarm.cancel(false);
+            }
+        }
+    }
+
+    /** Shuts the socket down: libxenstore's waiting read returns, and it closes the connection. */
+    private void cut() {
+        synchronized (cutLock) {
+            if (cut || cutoff < 0) {
+                return;
+            }
+            cut = true;
+            int rc = xen_h.shutdown(cutoff, xen_h.SHUT_RDWR());
+            log.warn("xenstored at {} did not answer within {}: connection shut down{}", socket, describe(deadline),
+                    rc == 0 ? "" : " (shutdown failed)");
+        }
+    }
+
+    private StoreUnreachableException timedOut(String call, String arguments) {
+        return new StoreUnreachableException(call, arguments, Errno.ETIMEDOUT, StoreUnreachableException.Reason.TIMED_OUT,
+                "xenstored at " + socket + " did not answer within " + describe(deadline) + ", so the connection was"
+                        + " shut down (is the daemon stopped or hung?)");
+    }
+
+    /** {@code 10 s} or {@code 1500 ms}. */
+    static String describe(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
     }
 
     /**
@@ -80,7 +294,7 @@ public final class XenStore extends NativeHandle implements Store {
      * @param value its value
      */
     public void write(int txn, String path, String value) {
-        withHandle(h -> {
+        request("xs_write", arguments(txn, path), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
@@ -113,7 +327,7 @@ public final class XenStore extends NativeHandle implements Store {
      * @param path the node
      */
     public void remove(int txn, String path) {
-        withHandle(h -> {
+        request("xs_rm", arguments(txn, path), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 boolean ok = (boolean) Native.XS_RM.invokeExact(slot, h, txn, arena.allocateFrom(path));
@@ -162,7 +376,7 @@ public final class XenStore extends NativeHandle implements Store {
      */
     private <T> T fetch(String call, MethodHandle request, int txn, String path, T absent,
                         BiFunction<MemorySegment, Integer, T> convert) {
-        return withHandle(h -> {
+        return request(call, arguments(txn, path), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
@@ -194,7 +408,7 @@ public final class XenStore extends NativeHandle implements Store {
         if (permissions.isEmpty()) {
             throw new IllegalArgumentException("a node needs at least its owner's permission entry: " + path);
         }
-        withHandle(h -> {
+        request("xs_set_permissions", arguments(txn, path), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 MemorySegment array = xs_permissions.allocateArray(permissions.size(), arena);
@@ -216,7 +430,7 @@ public final class XenStore extends NativeHandle implements Store {
     /** {@code /local/domain/<domid>}, as xenstored computes it. */
     @Override
     public String domainPath(int domid) {
-        return withHandle(h -> {
+        return request("xs_get_domain_path", "domid=" + domid, h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 MemorySegment path = (MemorySegment) Native.XS_GET_DOMAIN_PATH.invokeExact(slot, h, domid);
@@ -253,11 +467,14 @@ public final class XenStore extends NativeHandle implements Store {
     }
 
     /**
-     * Blocks until a watch fires.
+     * Blocks until a watch fires: waiting for events has no deadline.
      *
      * @return the event
      */
     public WatchEvent readWatch() {
+        if (cut) {
+            throw timedOut("xs_read_watch", "");
+        }
         return withHandle(h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
@@ -291,7 +508,7 @@ public final class XenStore extends NativeHandle implements Store {
     /** Starts a transaction; close the returned value to abort it unless it was committed. */
     @Override
     public XsTransaction begin() {
-        return withHandle(h -> {
+        return request("xs_transaction_start", "", h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 int id = (int) Native.XS_TRANSACTION_START.invokeExact(slot, h);
@@ -305,7 +522,7 @@ public final class XenStore extends NativeHandle implements Store {
 
     /** Ends a transaction; false when a commit lost to another writer (EAGAIN). */
     boolean endTransaction(int txn, boolean abort) {
-        return withHandle(h -> {
+        return request("xs_transaction_end", arguments(txn, abort ? "abort" : "commit"), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 boolean ok = (boolean) Native.XS_TRANSACTION_END.invokeExact(slot, h, txn, abort);
@@ -323,11 +540,17 @@ public final class XenStore extends NativeHandle implements Store {
 
     @Override
     void release(MemorySegment handle) {
+        synchronized (cutLock) {
+            if (cutoff >= 0) {
+                xen_h.close(cutoff);
+                cutoff = -1;
+            }
+        }
         xen_h.xs_close(handle);
     }
 
     private void pathRequest(String call, int txn, String path, MethodHandle request) {
-        withHandle(h -> {
+        request(call, arguments(txn, path), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 boolean ok = (boolean) request.invokeExact(slot, h, txn, arena.allocateFrom(path));
@@ -340,7 +563,7 @@ public final class XenStore extends NativeHandle implements Store {
     }
 
     private void watchRequest(String call, String path, String token, MethodHandle request) {
-        withHandle(h -> {
+        request(call, path + ", token=" + token, h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 boolean ok = (boolean) request.invokeExact(slot, h, arena.allocateFrom(path), arena.allocateFrom(token));
@@ -361,11 +584,18 @@ public final class XenStore extends NativeHandle implements Store {
         return List.copyOf(result);
     }
 
-    private static XenCallException failure(String call, int txn, String what, int errno) {
-        String arguments = (txn == NO_TRANSACTION ? "" : "txn=" + txn + ", ") + what;
-        String detail = CONNECTION_LOST.contains(errno) || errno == 0
-                ? "the connection to xenstored was lost (did the daemon stop?)" : null;
-        return new XenCallException(call, arguments, errno == 0 ? Errno.EIO : errno, detail);
+    private static String arguments(int txn, String what) {
+        return (txn == NO_TRANSACTION ? "" : "txn=" + txn + ", ") + what;
+    }
+
+    private XenCallException failure(String call, int txn, String what, int errno) {
+        String arguments = arguments(txn, what);
+        if (CONNECTION_LOST.contains(errno) || errno == 0) {
+            return new StoreUnreachableException(call, arguments, errno == 0 ? Errno.EIO : errno,
+                    StoreUnreachableException.Reason.CONNECTION_LOST, "the connection to xenstored was lost (did the"
+                    + " daemon at " + socket + " stop?)");
+        }
+        return new XenCallException(call, arguments, errno, null);
     }
 
     private static XsPermission.Access access(int bits) {

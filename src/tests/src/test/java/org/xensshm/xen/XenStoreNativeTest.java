@@ -3,9 +3,11 @@ package org.xensshm.xen;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -14,7 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.xensshm.host.Errno;
+import org.xensshm.host.StoreUnreachableException;
 import org.xensshm.host.WatchEvent;
 import org.xensshm.host.XenCallException;
 import org.xensshm.host.XsPermission.Access;
@@ -29,10 +33,16 @@ class XenStoreNativeTest {
 
     private static final int NONE = XenStore.NO_TRANSACTION;
 
+    /** Only a guard against a hung test: the requests here fail in well under a second. */
+    private static final Duration HANG_GUARD = Duration.ofSeconds(60);
+
+    private static Path bedSocket;
+
     private XenStore store;
 
     @BeforeEach
-    void open() {
+    void open(TestBed bed) {
+        bedSocket = bed.xenstored().socket();
         store = XenStore.open();
     }
 
@@ -148,6 +158,60 @@ class XenStoreNativeTest {
             doomed.close();
         }
         assertEquals(Optional.empty(), store.read(NONE, "/libxl/t/x"), "the bed's own daemon is untouched");
+    }
+
+    /**
+     * libxenstore waits for an answer without a timeout: the deadline shuts the connection down
+     * so that the waiting call fails, and the connection stays cut. Only "it returned" is timed.
+     */
+    @Test
+    void aStoppedDaemonFailsTheRequestAtTheDeadlineAndTheConnectionStaysCut(TestBed bed) {
+        XenstoredProcess hung = XenstoredProcess.start(TestBed.nativeDir(), Path.of(System.getProperty("java.io.tmpdir")));
+        try {
+            TestBed.useXenstored(hung.socket());
+            try (XenStore session = XenStore.open(Duration.ofMillis(300))) {
+                session.write(NONE, "/libxl/t/x", "1");
+                XsTransaction open = session.begin();
+                hung.suspend();
+
+                StoreUnreachableException first = assertTimeoutPreemptively(HANG_GUARD,
+                        () -> assertThrows(StoreUnreachableException.class, () -> session.read(NONE, "/libxl/t/x")));
+                assertEquals(StoreUnreachableException.Reason.TIMED_OUT, first.reason());
+                assertEquals(Errno.ETIMEDOUT, first.errno());
+                assertEquals("xs_read(/libxl/t/x) failed: ETIMEDOUT: xenstored at " + hung.socket() + " did not answer"
+                        + " within 300 ms, so the connection was shut down (is the daemon stopped or hung?)",
+                        first.getMessage());
+                StoreUnreachableException later = assertThrows(StoreUnreachableException.class,
+                        () -> open.write("/libxl/t/y", "2"));
+                assertEquals(StoreUnreachableException.Reason.TIMED_OUT, later.reason());
+                assertTrue(later.getMessage().startsWith("xs_write(txn=" + open.id() + ", /libxl/t/y) failed: ETIMEDOUT"),
+                        later.getMessage());
+                assertThrows(StoreUnreachableException.class, open::close);
+            } finally {
+                hung.resume();
+            }
+            try (XenStore fresh = XenStore.open()) {
+                assertEquals(Optional.of("1"), fresh.read(NONE, "/libxl/t/x"), "the daemon goes on once continued");
+                assertEquals(Optional.empty(), fresh.read(NONE, "/libxl/t/y"), "the cut transaction never committed");
+            }
+        } finally {
+            TestBed.useXenstored(bed.xenstored().socket());
+            hung.close();
+        }
+    }
+
+    @Test
+    void aDaemonThatIsNotRunningIsNamedWithItsSocket(@TempDir Path dir) {
+        Path nowhere = dir.resolve("socket");
+        try {
+            TestBed.useXenstored(nowhere);
+            StoreUnreachableException e = assertThrows(StoreUnreachableException.class, XenStore::open);
+            assertEquals(StoreUnreachableException.Reason.NOT_RUNNING, e.reason());
+            assertTrue(e.getMessage().contains("there is no " + nowhere + " nor /dev/xen/xenbus: xenstored is not"
+                    + " running here"), e.getMessage());
+        } finally {
+            TestBed.useXenstored(XenStoreNativeTest.bedSocket);
+        }
     }
 
     @Test

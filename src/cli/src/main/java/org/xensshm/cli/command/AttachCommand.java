@@ -62,7 +62,7 @@ final class AttachCommand extends CliCommand {
         checkDomid(domid);
         DomainConfig domain = Configs.read(config);
         Output output = output();
-        try (NativeHost host = NativeHost.open()) {
+        try (NativeHost host = openHost()) {
             DomainSpecs specs = SpecValidator.validate(domain, host.hypervisor().platform());
             host.domainName(domid).filter(name -> !name.equals(domain.name())).ifPresent(name -> output.warn(
                     "domain " + domid + " is named " + name + " in xenstore, but " + config + " configures "

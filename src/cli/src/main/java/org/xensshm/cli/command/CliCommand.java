@@ -23,7 +23,16 @@ abstract class CliCommand implements Callable<Integer> {
     boolean help;
 
     Output output() {
-        return ((GlobalOptions) spec.root().userObject()).output();
+        return global().output();
+    }
+
+    /** The host, with the command line's xenstore deadline. */
+    NativeHost openHost() {
+        return NativeHost.open(global().storeDeadline());
+    }
+
+    private GlobalOptions global() {
+        return (GlobalOptions) spec.root().userObject();
     }
 
     static void checkDomid(int domid) {

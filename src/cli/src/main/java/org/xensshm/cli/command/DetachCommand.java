@@ -19,7 +19,7 @@ final class DetachCommand extends CliCommand {
     @Override
     public Integer call() {
         checkDomid(domid);
-        try (NativeHost host = NativeHost.open()) {
+        try (NativeHost host = openHost()) {
             String label = host.label(domid);
             DetachReport report = host.engine().detach(domid);
             report.warnings().forEach(output()::warn);

@@ -1,12 +1,15 @@
 package org.xensshm.cli.command;
 
+import java.time.Duration;
 import java.util.Optional;
 
 import org.xensshm.engine.EngineSettings;
 import org.xensshm.engine.StaticShmEngine;
 import org.xensshm.host.Hypervisor;
+import org.xensshm.host.StoreUnreachableException;
 import org.xensshm.xen.XenControl;
 import org.xensshm.xen.XenHost;
+import org.xensshm.xen.XenStore;
 
 /**
  * The host the operational commands work on: libxenctrl and xenstored through the native
@@ -21,8 +24,24 @@ final class NativeHost implements AutoCloseable {
         this.host = host;
     }
 
+    /** With xenstore requests that wait at most the library's default deadline. */
     static NativeHost open() {
-        return new NativeHost(XenHost.open());
+        return open(XenStore.DEFAULT_DEADLINE);
+    }
+
+    /**
+     * Opens the host, or says what is unreachable and how to start it.
+     *
+     * @param storeDeadline how long one xenstored request may wait for its answer
+     * @throws HostUnreachableException when there is no Xen and no test bed to use here
+     */
+    static NativeHost open(Duration storeDeadline) {
+        HostDiagnosis.requireSomeXen();
+        try {
+            return new NativeHost(XenHost.open(storeDeadline));
+        } catch (StoreUnreachableException e) {
+            throw HostDiagnosis.testBedCause(e).<RuntimeException>map(cause -> cause).orElse(e);
+        }
     }
 
     XenControl hypervisor() {

@@ -15,7 +15,7 @@ final class ReconcileCommand extends CliCommand {
     @Override
     public Integer call() {
         ReconcileReport report;
-        try (NativeHost host = NativeHost.open()) {
+        try (NativeHost host = openHost()) {
             report = host.engine().reconcile();
         }
         output().report(new ReconcileView(report));

@@ -24,7 +24,7 @@ final class SelftestCommand extends CliCommand {
 
     @Override
     public Integer call() {
-        try (NativeHost host = NativeHost.open()) {
+        try (NativeHost host = openHost()) {
             HypervisorSelfTest test = new HypervisorSelfTest(host.hypervisor(), host.host().store());
             Optional<SelfTestReport> known = rerun ? Optional.empty() : test.cached();
             output().report(new SelfTestView(known.orElseGet(test::run), known.isPresent()));

@@ -22,7 +22,7 @@ final class StatusCommand extends CliCommand {
 
     @Override
     public Integer call() {
-        try (NativeHost host = NativeHost.open()) {
+        try (NativeHost host = openHost()) {
             HostStatus status = host.engine().status();
             List<RegionStatus> regions = status.regions().stream()
                     .filter(region -> id == null || region.id().equals(id)).toList();

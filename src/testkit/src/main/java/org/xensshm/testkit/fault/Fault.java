@@ -1,5 +1,7 @@
 package org.xensshm.testkit.fault;
 
+import java.util.Objects;
+
 /** What happens to the operation a {@link FaultInjector} is armed for. */
 public sealed interface Fault {
 
@@ -23,6 +25,20 @@ public sealed interface Fault {
 
     /** The toolstack dies just after the operation took effect: {@link SimulatedCrash}. */
     record CrashAfter() implements Fault {
+    }
+
+    /**
+     * Something happens to the world just before the operation, which then goes ahead as usual:
+     * the daemon it talks to is stopped, the process is frozen to be killed, ... The action runs on
+     * the thread that makes the operation.
+     *
+     * @param action what happens
+     */
+    record Before(Runnable action) implements Fault {
+        /** Checks that there is an action. */
+        public Before {
+            Objects.requireNonNull(action, "action");
+        }
     }
 
     /**
@@ -51,5 +67,15 @@ public sealed interface Fault {
      */
     static Fault crashAfter() {
         return new CrashAfter();
+    }
+
+    /**
+     * Something happens just before the operation, which then goes ahead.
+     *
+     * @param action what happens, on the operation's thread
+     * @return the fault
+     */
+    static Fault before(Runnable action) {
+        return new Before(action);
     }
 }

@@ -311,6 +311,10 @@ public final class FaultInjector {
             }
             case Fault.Fail(int errno) -> throw new XenCallException(call, arguments, errno, "injected fault");
             case Fault.CrashBefore() -> throw new SimulatedCrash("toolstack died before " + description);
+            case Fault.Before(Runnable happening) -> {
+                happening.run();
+                return action.get();
+            }
             case Fault.CrashAfter() -> {
                 try {
                     // A transaction of a dead process dies with its connection.

@@ -31,7 +31,7 @@ public final class SimulatedHypervisor {
     public static final String LIBRARY = "libxensim.so";
 
     /**
-     * Hypercall classes for {@link #failNth} and {@link #opCount}. {@code MULTICALL} counts every
+     * Hypercall classes for {@link #failNth}, {@link #stopAfterNth} and {@link #opCount}. {@code MULTICALL} counts every
      * {@code __HYPERVISOR_multicall}, including the one-entry multicall libxenctrl wraps around each
      * memory_op; the removes inside a multicall still count as {@code REMOVE_FROM_PHYSMAP}.
      */
@@ -118,6 +118,7 @@ public final class SimulatedHypervisor {
     private final MethodHandle write;
     private final MethodHandle read;
     private final MethodHandle failNth;
+    private final MethodHandle stopAfterNth;
     private final MethodHandle failGfn;
     private final MethodHandle clearFaults;
     private final MethodHandle opCount;
@@ -143,6 +144,7 @@ public final class SimulatedHypervisor {
         write = bind(lookup, "xensim_write", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG));
         read = bind(lookup, "xensim_read", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG));
         failNth = bind(lookup, "xensim_fail_nth", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+        stopAfterNth = bind(lookup, "xensim_stop_after_nth", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
         failGfn = bind(lookup, "xensim_fail_gfn", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
         clearFaults = bind(lookup, "xensim_clear_faults", FunctionDescriptor.of(JAVA_INT));
         opCount = bind(lookup, "xensim_op_count", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
@@ -423,6 +425,18 @@ public final class SimulatedHypervisor {
     }
 
     /**
+     * The {@code nth} hypercall of class {@code op} from now runs, then stops the process that
+     * made it (SIGSTOP), whichever process shares this hypervisor: a test acts while a toolstack
+     * is frozen at a known point, then continues or kills it. Cleared by {@link #clearFaults()}.
+     *
+     * @param op  the class of hypercall
+     * @param nth which one of them, from 1
+     */
+    public void stopAfterNth(Op op, long nth) {
+        check("xensim_stop_after_nth", op + ", nth=" + nth, call(stopAfterNth, op.ordinal(), nth));
+    }
+
+    /**
      * Every add or remove of this gfn in this domain fails with {@code errno} for that entry.
      *
      * @param domid the domain
@@ -434,7 +448,7 @@ public final class SimulatedHypervisor {
                 call(failGfn, domid, gfn, errno));
     }
 
-    /** Drops every pending fault. */
+    /** Drops every pending fault and stop. */
     public void clearFaults() {
         check("xensim_clear_faults", "", call(clearFaults));
     }

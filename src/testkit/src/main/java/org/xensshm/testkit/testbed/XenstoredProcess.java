@@ -149,6 +149,19 @@ public final class XenstoredProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /**
+     * Stops the daemon (SIGSTOP), as a hung xenstored: its socket stays open, requests go
+     * unanswered. {@link #resume()} lets it go on; {@link #close()} resumes it before stopping it.
+     */
+    public void suspend() {
+        Signals.stop(process.pid());
+    }
+
+    /** Lets a {@link #suspend() suspended} daemon go on (SIGCONT) with the requests that waited. */
+    public void resume() {
+        Signals.resume(process.pid());
+    }
+
     /** Kills the daemon at once (SIGKILL), as a crash would; the directory stays until close. */
     public void kill() {
         process.destroyForcibly();
@@ -158,6 +171,8 @@ public final class XenstoredProcess implements AutoCloseable {
     @Override
     public void close() {
         if (process.isAlive()) {
+            // A stopped daemon would take SIGTERM only once continued.
+            resume();
             process.destroy();
             if (!waitFor(STOP_TIMEOUT)) {
                 process.destroyForcibly();
