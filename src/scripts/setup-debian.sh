@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
 # Installs, on Debian 12, whatever xen-sshm needs to build, test and run that is not there yet:
-    device-tree-compiler          # dtc, fdtget, fdtput: the device-tree fragments and host trees
-    # The end-to-end tiers (src/e2e): Xen under QEMU, the arm64 dom0 root, bare-metal arm64
-    # guests and e2e-peek, and Xen built from Debian's source package for the dom0less tier
-    # (private apt, dpkg-source, Xen's own build).
-    qemu-system-arm cpio gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-    flex bison python3 dpkg-dev debian-archive-keyring
+# the Xen 4.17 libraries and xenstored, the C toolchain for the test bed, Maven, dtc, and QEMU with
+# an arm64 cross toolchain for the end-to-end tiers, plus what the dom0less tier needs to build Xen
+# from Debian's source package. (The tiers' arm64 and source packages come from a private apt
+# configuration under ~/.cache/xen-sshm, never from the host's.)
 # Java 25 is expected as Temurin in /usr/lib/jvm/temurin-25-jdk-amd64 (override: XEN_SSHM_JAVA_HOME).
 set -euo pipefail
 
@@ -14,17 +12,12 @@ packages=(
     xen-utils-4.17 xenstore-utils # the real C xenstored and the xenstore-* tools for the test bed
     libxen-dev gcc make libc6-dev # to build the test bed's C libraries
     maven                         # the build
-<<<<<<< HEAD
-    device-tree-compiler          # dtc, to check the device-tree fragments
-    qemu-system-arm cpio          # the end-to-end tier: emulated arm64 Xen hosts and their dom0 root
-    gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu   # its guest image and e2e-peek
-=======
     device-tree-compiler          # dtc, fdtget, fdtput: the device-tree fragments and host trees
-    # The dom0less end-to-end tier (src/e2e/dom0less): Xen under QEMU, bare-metal arm64 guests,
-    # and Xen built from Debian's source package (private apt, dpkg-source, Xen's own build).
-    qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+    # The end-to-end tiers (src/e2e): emulated arm64 Xen hosts and their dom0 root, bare-metal
+    # arm64 guests and e2e-peek; Xen built from Debian's source package for the dom0less tier
+    # (private apt, dpkg-source, Xen's own build).
+    qemu-system-arm cpio gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
     flex bison python3 dpkg-dev debian-archive-keyring
->>>>>>> dom0less
 )
 
 missing=()
