@@ -6,8 +6,8 @@
 #   --work DIR        scratch space: the unpacked source tree and its build (removable afterwards)
 #   --refresh         ask the mirror again which source to build (otherwise the one resolved last
 #                     time is reused, so a warm run needs no network at all)
-#   --version DEBVER  use exactly this Debian source version (e.g. 4.20.4+63-g7abfd2bce2-0+deb13u1);
-#                     no fallback when the mirror refuses it
+#   --version DEBVER  use exactly this Debian source version (e.g. 4.20.4+63-g7abfd2bce2-0+deb13u1),
+#                     this once; no fallback when the mirror refuses it
 #   --dsc FILE        take the source package from this local .dsc (and the files beside it)
 #                     instead of the mirror: for offline machines or a mirror without the source;
 #                     it is copied into the cache and becomes the version plain runs use
@@ -215,14 +215,18 @@ else
         log "a local copy can be given with --dsc FILE"
         exit 1
     fi
-    if [[ ${#refused[@]} -gt 0 ]]; then
+    if [[ -n $want_version ]]; then
+        choice+=", as asked (--version)"
+    elif [[ ${#refused[@]} -gt 0 ]]; then
         choice+=", since the mirror refused $(joined "${refused[@]}")"
     else
         choice+=", the newest listed"
     fi
 fi
-echo "$version" >"$cache/source-version"
-echo "$choice" >"$cache/source-choice"
+if [[ -z $want_version ]]; then         # what plain runs go on using, with no mirror lookup
+    echo "$version" >"$cache/source-version"
+    echo "$choice" >"$cache/source-choice"
+fi
 log "source: $choice"
 src_dir=$cache/source/$version
 
