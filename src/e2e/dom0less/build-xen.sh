@@ -3,7 +3,8 @@
 # source package with static shared memory, a debug console and early printk.
 #
 # Usage: build-xen.sh --work DIR [--refresh] [--version DEBVER] [--dsc FILE] [--jobs N]
-#   --work DIR        scratch space: the unpacked source tree and its build (removable afterwards)
+#   --work DIR        scratch space: the unpacked source tree and its build, removed once the
+#                     binary is cached (the logs stay)
 #   --refresh         ask the mirror again which source to build (otherwise the one resolved last
 #                     time is reused, so a warm run needs no network at all)
 #   --version DEBVER  use exactly this Debian source version (e.g. 4.20.4+63-g7abfd2bce2-0+deb13u1),
@@ -289,5 +290,7 @@ cp "$work/build.log" "$out.part/build.log"
     echo "options:"; sed 's/^/  /' <<<"$OPTIONS"
 } >"$out.part/info"
 rm -rf "$out"; mv "$out.part" "$out"
+# The built tree (about 100 MB) is of no use once the binary is cached; the logs stay in $work.
+rm -rf "$tree" "$work"/xen_*.orig.tar.*
 log "built $out/xen in $(since "$t_all") s"
 printf '%s\n%s\n%s\n' "$out/xen" "$version" "$choice"
