@@ -127,9 +127,14 @@ CONF
     export APT_CONFIG=$apt_dir/apt.conf
 }
 
-# Lists are fetched again when asked to, or when they were fetched for other sources.
+# Lists are fetched again when asked to, or when they were fetched for other sources; then
+# whatever an older setup left (lists of other suites, uncompressed lists, binary caches) goes.
 apt_update() {
     local t=$EPOCHREALTIME
+    if ! lists_current; then
+        rm -rf "$apt_dir"/state/lists "$apt_dir"/cache/*.bin
+        mkdir -p "$apt_dir"/state/lists/partial
+    fi
     timeout 600 apt-get -q update >&2
     cp "$apt_dir/etc/sources.list" "$apt_dir/lists-for"
     log "apt-get update (${SUITES// /, }; deb-src): $(since "$t") s"
