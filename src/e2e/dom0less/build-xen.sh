@@ -1,27 +1,38 @@
 #!/usr/bin/env bash
-# build-xen.sh - the Xen hypervisor (arm64) for the dom0less tier, built from Debian trixie's
-# `xen` source package (4.20.x) with static shared memory, a debug console and early printk.
+# build-xen.sh - the Xen hypervisor (arm64) for the dom0less tier, built from Debian's `xen`
+# source package with static shared memory, a debug console and early printk.
 #
 # Usage: build-xen.sh --work DIR [--refresh] [--version DEBVER] [--dsc FILE] [--jobs N]
-#   --work DIR        scratch space: the unpacked source tree and its build (removable afterwards)
-#   --refresh         ask the mirror again for the newest 4.20.x (otherwise the version resolved
-#                     last time is reused, so a warm run needs no network at all)
-#   --version DEBVER  use this Debian source version (e.g. 4.20.4+63-g7abfd2bce2-0+deb13u1) instead
+#   --work DIR        scratch space: the unpacked source tree and its build, removed once the
+#                     binary is cached (the logs stay)
+#   --refresh         ask the mirror again which source to build (otherwise the one resolved last
+#                     time is reused, so a warm run needs no network at all)
+#   --version DEBVER  use exactly this Debian source version (e.g. 4.20.4+63-g7abfd2bce2-0+deb13u1),
+#                     this once; no fallback when the mirror refuses it
 #   --dsc FILE        take the source package from this local .dsc (and the files beside it)
 #                     instead of the mirror: for offline machines or a mirror without the source;
 #                     it is copied into the cache and becomes the version plain runs use
 #   --jobs N          make -jN (default: nproc)
-# Prints two lines on stdout: the path of the hypervisor in the cache, then the Debian source
-# version it was built from. Progress and timings go to stderr. Exit 0 = built or found in cache.
+# Prints three lines on stdout: the path of the hypervisor in the cache, the Debian source
+# version it was built from, and which source was chosen and why (one line). Progress and
+# timings go to stderr. Exit 0 = built or found in cache.
+#
+# Which source: the private apt lists trixie, trixie-security, bookworm and bookworm-security
+# (deb-src only). Every xen version there from 4.17 on (static shared memory came with 4.17) is a
+# candidate, newest first: trixie's 4.20.x, then bookworm's 4.17.x. The first whose files the
+# mirror actually serves is built; some mirrors list trixie's xen but answer 404 for its files,
+# and then bookworm's 4.17 is built and the line says so. Xen 4.17 knows static shared memory
+# only with a host address (`<host guest size>`); the Xen-allocated form needs 4.19.
 #
 # Cache (${XEN_SSHM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-sshm}/dom0less/):
 #   apt/                      private apt setup (apt.conf, sources.list, lists, partial downloads)
 #   source-version            the Debian version resolved by the last lookup (or --dsc)
+#   source-choice             the line saying which source that is and why
 #   source/DEBVER/            what `apt-get source -d` fetched: .dsc, orig and debian tarballs
 #   xen-DEBVER-CFGHASH/       xen (the binary), config (Xen's .config), build.log, info
 # CFGHASH hashes the option list and the compiler, so changing either builds again.
 #
-# The host's apt configuration is never read nor changed: only its mirror URL is looked up.
+# The host's apt configuration is never read nor changed: only its mirror URLs are looked up.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -41,12 +52,13 @@ done
 [[ -n $work ]] || die "--work DIR is required"
 mkdir -p "$work"; work=$(cd "$work" && pwd)
 
-SUITE=trixie
-SERIES='4.20.'                 # the upstream series the tier is written for
+# Suites in order of preference; a -security suite is read from the host's security mirror.
+SUITES='trixie trixie-security bookworm bookworm-security'
+OLDEST=4.17                    # the first Xen with boot-time static shared memory
 CROSS=aarch64-linux-gnu-
 # Options added to defconfig. EXPERT unlocks the rest; DEBUG (and VERBOSE_DEBUG, which it
 # implies) lets a domU write to Xen's console; early printk on QEMU virt's PL011 turns early
-# device-tree failures into messages instead of silent hangs.
+# device-tree failures into messages instead of silent hangs. The same list for 4.17 and 4.20.
 OPTIONS='CONFIG_EXPERT=y
 CONFIG_UNSUPPORTED=y
 CONFIG_STATIC_MEMORY=y
@@ -56,20 +68,26 @@ CONFIG_EARLY_UART_CHOICE_PL011=y
 CONFIG_EARLY_PRINTK=y
 CONFIG_EARLY_UART_BASE_ADDRESS=0x09000000'
 # What must be set after olddefconfig (an option whose dependency is unmet is dropped silently).
-REQUIRED='EXPERT UNSUPPORTED STATIC_MEMORY STATIC_SHM DEBUG VERBOSE_DEBUG DOM0LESS_BOOT
-EARLY_PRINTK EARLY_UART_PL011'
+# DOM0LESS_BOOT is an option from 4.18 on; 4.17 always has dom0less.
+REQUIRED='EXPERT UNSUPPORTED STATIC_MEMORY STATIC_SHM DEBUG VERBOSE_DEBUG EARLY_PRINTK EARLY_UART_PL011'
+REQUIRED_FROM_4_18='DOM0LESS_BOOT'
 
 cache=$(dom0less_cache)
 apt_dir=$cache/apt
 mkdir -p "$cache"
 
-# The host's Debian mirror, read from its sources (deb822 first, then the one-line format).
+# The host's Debian mirrors, read from its sources (deb822 first, then the one-line format):
+# host_mirror plain|security.
 host_mirror() {
-    local m=''
-    m=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-    [[ -n $m ]] || m=$(awk '$1 == "deb" && !/security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+    local want=$1 m='' files=()
+    files=(/etc/apt/sources.list.d/*.sources)
+    if [[ -e ${files[0]} ]]; then
+        m=$(awk -v want="$want" '/^URIs:/ && $2 ~ /^[a-z]+:\/\// && (($2 ~ /security/) == (want == "security")) { print $2; exit }' \
+            "${files[@]}" 2>/dev/null || true)
+    fi
+    [[ -n $m ]] || m=$(awk -v want="$want" '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {
+            if (($i ~ /security/) == (want == "security")) { print $i; exit } break } }' \
         /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true)
-    [[ -n $m ]] || { log "no Debian mirror found in /etc/apt"; exit 1; }
     echo "$m"
 }
 
@@ -77,10 +95,19 @@ host_mirror() {
 # sources.list, preferences, trusted keys), state and cache into $apt_dir, so nothing of the
 # host's apt setup is used. Rewritten on every call: cheap, and follows a changed mirror.
 private_apt() {
+    local plain security suite key=/usr/share/keyrings/debian-archive-keyring.gpg
+    plain=$(host_mirror plain) security=$(host_mirror security)
+    [[ -n $plain ]] || { log "no Debian mirror found in /etc/apt"; exit 1; }
     mkdir -p "$apt_dir"/etc/apt.conf.d "$apt_dir"/etc/sources.list.d "$apt_dir"/etc/preferences.d \
         "$apt_dir"/etc/trusted.gpg.d "$apt_dir"/state/lists/partial "$apt_dir"/cache/archives/partial
-    echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(host_mirror) $SUITE main" \
-        >"$apt_dir/etc/sources.list"
+    for suite in $SUITES; do
+        if [[ $suite == *-security ]]; then
+            [[ -n $security ]] && echo "deb-src [signed-by=$key] $security $suite main"
+        else
+            echo "deb-src [signed-by=$key] $plain $suite main"
+        fi
+    done >"$apt_dir/etc/sources.list.new"
+    mv "$apt_dir/etc/sources.list.new" "$apt_dir/etc/sources.list"
     : >"$apt_dir/state/status"
     cat >"$apt_dir/apt.conf" <<CONF
 Dir::Etc "$apt_dir/etc/";
@@ -89,7 +116,7 @@ Dir::State::status "$apt_dir/state/status";
 Dir::Cache "$apt_dir/cache/";
 Debug::NoLocking "true";
 Acquire::Languages "none";
-// Keep the Sources index compressed (about 20 MB, not 55) and build no binary caches from it.
+// Keep the Sources indexes compressed (about 20 MB each, not 55) and build no binary caches.
 Acquire::GzipIndexes "true";
 Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
@@ -100,20 +127,54 @@ CONF
     export APT_CONFIG=$apt_dir/apt.conf
 }
 
+# Lists are fetched again when asked to, or when they were fetched for other sources; then
+# whatever an older setup left (lists of other suites, uncompressed lists, binary caches) goes.
 apt_update() {
     local t=$EPOCHREALTIME
-    private_apt
+    if ! lists_current; then
+        rm -rf "$apt_dir"/state/lists "$apt_dir"/cache/*.bin
+        mkdir -p "$apt_dir"/state/lists/partial
+    fi
     timeout 600 apt-get -q update >&2
-    log "apt-get update ($SUITE deb-src): $(since "$t") s"
+    cp "$apt_dir/etc/sources.list" "$apt_dir/lists-for"
+    log "apt-get update (${SUITES// /, }; deb-src): $(since "$t") s"
+}
+joined() { local IFS=';' all; all="$*"; echo "${all//;/; }"; }
+lists_current() { cmp -s "$apt_dir/etc/sources.list" "$apt_dir/lists-for"; }
+
+# "VERSION SUITE" for every xen source from $OLDEST on in the private lists, newest first.
+candidates() {
+    apt-cache madison xen | awk -F' [|] ' '$3 ~ /Sources/ { split($3, where, " "); sub(/\/.*/, "", where[2]); print $2, where[2] }' \
+        | while read -r v suite; do
+            dpkg --compare-versions "$v" ge "$OLDEST" && echo "$v $suite"
+        done | sort -u -k1,1V -r | sort -s -t' ' -k1,1Vr
 }
 
-# Newest $SERIES version of the source package in the private lists.
-newest_version() {
-    apt-cache showsrc xen | awk '/^Version:/ { print $2 }' | grep -F "$SERIES" | sort -V | tail -1 || true
+# fetch_source VERSION SUITE: the source into the cache; on failure prints why, in one line.
+fetch_source() {
+    local v=$1 suite=$2 dir=$cache/source/$1 t=$EPOCHREALTIME out
+    compgen -G "$dir/*.dsc" >/dev/null && return 0
+    rm -rf "$dir.part"; mkdir -p "$dir.part"
+    if ! out=$(cd "$dir.part" && timeout 1200 apt-get -q --download-only source "xen=$v" 2>&1); then
+        rm -rf "$dir.part"
+        printf '%s\n' "$out" >"$work/apt-get-source-$v.log"
+        # apt's reason, e.g. "404  Not Found", else its last error line.
+        sed -nE 's/^E: Failed to fetch [^ ]+ +([0-9]{3} .*)$/\1/p' <<<"$out" | sed -E 's/ *\[IP: [^]]*\]//; s/  +/ /g' | head -1 \
+            | grep . || { grep '^E: ' <<<"$out" | tail -1 | cut -c4-; } || echo "apt-get source failed"
+        return 1
+    fi
+    echo "apt-get source xen=$v, listed by: $(grep -m1 " $suite main\$" "$apt_dir/etc/sources.list")" >"$dir.part/ORIGIN"
+    rm -rf "$dir"; mv "$dir.part" "$dir"
+    log "apt-get source -d xen=$v: $(since "$t") s, $(du -sh "$dir" | cut -f1)"
 }
+
+# Where a version's build is cached: keyed by the options and the compiler too.
+gcc_id=$("${CROSS}gcc" --version | head -1)
+cfg_hash=$(printf '%s\n%s\n' "$OPTIONS" "$gcc_id" | sha256sum | cut -c1-10)
+build_dir() { echo "$cache/xen-$1-$cfg_hash"; }
 
 t_all=$EPOCHREALTIME
-version=$want_version
+version='' choice=''
 if [[ -n $local_dsc ]]; then
     [[ -f $local_dsc ]] || die "no such file: $local_dsc"
     version=$(awk '/^Version:/ { print $2; exit }' "$local_dsc")
@@ -129,47 +190,59 @@ if [[ -n $local_dsc ]]; then
         mv "$cache/source/$version.part" "$cache/source/$version"
         log "source xen $version: copied from $local_dsc"
     fi
-    echo "$version" >"$cache/source-version"     # plain runs go on using it (no mirror lookup)
-fi
-if [[ -z $version && $refresh = 0 && -s $cache/source-version ]]; then
+    choice="xen $version from the local copy $local_dsc (--dsc)"
+elif [[ -z $want_version && $refresh = 0 && -s $cache/source-version ]] \
+        && { [[ -s $(build_dir "$(<"$cache/source-version")")/xen ]] \
+             || compgen -G "$cache/source/$(<"$cache/source-version")/*.dsc" >/dev/null; }; then
+    # Warm: the source resolved and fetched last time; no mirror is asked.
     version=$(<"$cache/source-version")
-fi
-if [[ -z $version ]]; then
-    apt_update
-    version=$(newest_version)
-    [[ -n $version ]] || { log "no xen $SERIES* source in $SUITE"; exit 1; }
-    echo "$version" >"$cache/source-version"
-fi
-[[ $version == "$SERIES"* ]] || log "warning: $version is not a $SERIES* version"
-
-gcc_id=$("${CROSS}gcc" --version | head -1)
-cfg_hash=$(printf '%s\n%s\n' "$OPTIONS" "$gcc_id" | sha256sum | cut -c1-10)
-out=$cache/xen-$version-$cfg_hash
-if [[ -s $out/xen ]]; then
-    log "cached: $out/xen (no download, no build; $(since "$t_all") s)"
-    printf '%s\n%s\n' "$out/xen" "$version"
-    exit 0
-fi
-
-# Source: fetched once per version; apt checks it against the signed Sources index.
-src_dir=$cache/source/$version
-if ! compgen -G "$src_dir/*.dsc" >/dev/null; then
-    t=$EPOCHREALTIME
+    choice=$(cat "$cache/source-choice" 2>/dev/null || echo "xen $version (resolved earlier)")
+else
     private_apt
-    [[ -n $(find "$apt_dir/state/lists" -maxdepth 1 -name '*Sources*' -print -quit) ]] || apt_update
-    mkdir -p "$src_dir.part"
-    if ! (cd "$src_dir.part" && timeout 1200 apt-get -q --download-only source "xen=$version" >&2); then
-        log "apt-get source xen=$version failed (a mirror or proxy that does not serve this source"
-        log "package?); a local copy can be given with --dsc FILE"
-        rm -rf "$src_dir.part"
+    if [[ $refresh = 1 ]] || ! lists_current; then apt_update; fi
+    listed=$(candidates)
+    if [[ -n $want_version ]]; then
+        grep -q "^$want_version " <<<"$listed" || { log "xen $want_version is not in the lists of $SUITES"; exit 1; }
+        listed=$(grep "^$want_version " <<<"$listed")
+    fi
+    [[ -n $listed ]] || { log "no xen source from $OLDEST on in $SUITES"; exit 1; }
+    refused=()
+    while read -r v suite; do
+        if why=$(fetch_source "$v" "$suite"); then
+            version=$v
+            choice="xen $v from $suite"
+            break
+        fi
+        refused+=("$suite's $v ($why)")
+        log "refused by the mirror: $suite's xen $v ($why)"
+    done <<<"$listed"
+    if [[ -z $version ]]; then
+        log "no xen source could be fetched: $(joined "${refused[@]}")"
+        log "a local copy can be given with --dsc FILE"
         exit 1
     fi
-    echo "apt-get source: $(cat "$apt_dir/etc/sources.list")" >"$src_dir.part/ORIGIN"
-    rm -rf "$src_dir"; mv "$src_dir.part" "$src_dir"
-    log "apt-get source -d xen=$version: $(since "$t") s, $(du -sh "$src_dir" | cut -f1)"
-else
-    log "source xen $version: in cache"
+    if [[ -n $want_version ]]; then
+        choice+=", as asked (--version)"
+    elif [[ ${#refused[@]} -gt 0 ]]; then
+        choice+=", since the mirror refused $(joined "${refused[@]}")"
+    else
+        choice+=", the newest listed"
+    fi
 fi
+if [[ -z $want_version ]]; then         # what plain runs go on using, with no mirror lookup
+    echo "$version" >"$cache/source-version"
+    echo "$choice" >"$cache/source-choice"
+fi
+log "source: $choice"
+src_dir=$cache/source/$version
+
+out=$(build_dir "$version")
+if [[ -s $out/xen ]]; then
+    log "cached: $out/xen (no download, no build; $(since "$t_all") s)"
+    printf '%s\n%s\n%s\n' "$out/xen" "$version" "$choice"
+    exit 0
+fi
+compgen -G "$src_dir/*.dsc" >/dev/null || { log "the source of xen $version is not in $src_dir"; exit 1; }
 
 # Unpack with Debian's patches applied; build only the hypervisor.
 t=$EPOCHREALTIME
@@ -189,8 +262,10 @@ mk=(make -C "$tree/xen" XEN_TARGET_ARCH=arm64 CROSS_COMPILE="$CROSS"
 "${mk[@]}" defconfig >"$work/config.log" 2>&1 || { cat "$work/config.log" >&2; exit 1; }
 printf '%s\n' "$OPTIONS" >>"$tree/xen/.config"
 "${mk[@]}" olddefconfig >>"$work/config.log" 2>&1 || { cat "$work/config.log" >&2; exit 1; }
+required=$REQUIRED
+dpkg --compare-versions "$version" ge 4.18 && required+=" $REQUIRED_FROM_4_18"
 missing=()
-for opt in $REQUIRED; do
+for opt in $required; do
     grep -qx "CONFIG_$opt=y" "$tree/xen/.config" || missing+=("CONFIG_$opt")
 done
 grep -qx 'CONFIG_EARLY_UART_BASE_ADDRESS=0x09000000' "$tree/xen/.config" || missing+=(CONFIG_EARLY_UART_BASE_ADDRESS)
@@ -212,6 +287,7 @@ cp "$tree/xen/.config" "$out.part/config"
 cp "$work/build.log" "$out.part/build.log"
 {
     echo "debian-source: xen $version"
+    echo "chosen: $choice"
     echo "fetched by: $(cat "$src_dir/ORIGIN" 2>/dev/null || echo '?')"
     echo "xen: $(make -s -C "$tree/xen" xenversion 2>/dev/null || echo '?')"
     echo "compiler: $gcc_id"
@@ -219,5 +295,7 @@ cp "$work/build.log" "$out.part/build.log"
     echo "options:"; sed 's/^/  /' <<<"$OPTIONS"
 } >"$out.part/info"
 rm -rf "$out"; mv "$out.part" "$out"
+# The built tree (about 100 MB) is of no use once the binary is cached; the logs stay in $work.
+rm -rf "$tree" "$work"/xen_*.orig.tar.*
 log "built $out/xen in $(since "$t_all") s"
-printf '%s\n%s\n' "$out/xen" "$version"
+printf '%s\n%s\n%s\n' "$out/xen" "$version" "$choice"

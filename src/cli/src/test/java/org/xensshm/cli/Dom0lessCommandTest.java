@@ -173,6 +173,39 @@ class Dom0lessCommandTest {
         assertEquals(2, withTree.status(), withTree.describe());
     }
 
+    /** Xen 4.17 and 4.18 read the host-address form only; the nodes are the same as for later releases. */
+    @Test
+    void xenBefore419NeedsHostAddressesAndGetsTheSameNodes() {
+        write(2);
+
+        Cli.Run allocated = Cli.java().in(dir).run("dom0less", "--json", "--xen-version", "4.17", "--host-dts",
+                "host.dts", "owner.cfg", "borrower.cfg");
+        assertEquals(2, allocated.status(), allocated.describe());
+        assertEquals("BAD_INPUT", JsonReader.object(allocated.out()).get("type"));
+        assertTrue(allocated.err().contains("--xen-version 4.17: Xen 4.17 and 4.18 read xen,shared-mem only with a host"
+                + " address (<host guest size>) and stop at boot without one; give --host-base"), allocated.describe());
+
+        Cli.Run for417 = Cli.java().in(dir).run("dom0less", "--xen-version", "4.17.5", "--host-dts", "host.dts",
+                "--host-base", "0x70000000", "owner.cfg", "borrower.cfg");
+        Cli.Run unstated = Cli.java().in(dir).run("dom0less", "--host-dts", "host.dts", "--host-base", "0x70000000",
+                "owner.cfg", "borrower.cfg");
+        assertEquals(0, for417.status(), for417.describe());
+        assertEquals(unstated.out(), for417.out());
+
+        Cli.Run allocating = Cli.java().in(dir).run("dom0less", "--xen-version", "4.19", "--host-dts", "host.dts",
+                "owner.cfg", "borrower.cfg");
+        assertEquals(0, allocating.status(), allocating.describe());
+
+        Cli.Run old = Cli.java().in(dir).run("dom0less", "--xen-version", "4.16", "--host-base", "0x70000000",
+                "owner.cfg", "borrower.cfg");
+        assertEquals(2, old.status(), old.describe());
+        assertTrue(old.err().contains("from 4.17 on"), old.describe());
+        Cli.Run notARelease = Cli.java().in(dir).run("dom0less", "--xen-version", "four", "owner.cfg", "borrower.cfg");
+        assertEquals(2, notARelease.status(), notARelease.describe());
+        assertEquals(List.of("xen-sshm: --xen-version: 'four' is not a Xen release such as 4.17 or 4.20"),
+                notARelease.errLines());
+    }
+
     @Test
     void aBinaryTreeIsRefusedWithHowToDecompileIt() throws IOException {
         write(2);

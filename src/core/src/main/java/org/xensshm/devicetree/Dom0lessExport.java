@@ -24,19 +24,21 @@ import org.xensshm.spec.SpecProblem;
 import org.xensshm.spec.SshmSpec;
 
 /**
- * A plan's regions as upstream Xen (Arm, 4.19 and later) sets them up at boot on a dom0less host,
- * checked against what Xen accepts and against what the same config means at run time. Under each
- * domain's node in {@code /chosen} goes one {@code xen,domain-shared-memory-v1} node per region
- * with its id, the domain's role and {@code xen,shared-mem = <[host] guest size>}; with no host
- * address Xen allocates the region from its heap.
+ * A plan's regions as upstream Xen (Arm) sets them up at boot on a dom0less host, checked against
+ * what Xen accepts and against what the same config means at run time. Under each domain's node in
+ * {@code /chosen} goes one {@code xen,domain-shared-memory-v1} node per region with its id, the
+ * domain's role and {@code xen,shared-mem = <[host] guest size>}; with no host address Xen
+ * allocates the region from its heap. Xen reads the host-address form from 4.17 on, the same nodes
+ * in every release; the form without one from 4.19 on (4.17 and 4.18 stop at boot on it).
  *
  * <p>Refused, every problem at once ({@link InvalidSpecException}):
  * <ul>
  * <li>ids of more than 15 characters (Xen keeps 16 bytes with the NUL);</li>
  * <li>a borrower's window at an offset or shorter than the region: every node with one id must
  *     describe the same region, and Xen maps it whole;</li>
- * <li>more than 32 regions on the host, so more than 32 per domain (NR_SHMEM_BANKS), and, for the
- *     regions Xen allocates, more than 32 heap blocks (one per power of two in the page count);</li>
+ * <li>more than 32 regions on the host, so more than 32 per domain (NR_SHMEM_BANKS, 4.19 on; 4.17
+ *     keeps them among its 256 reserved-memory banks), and, for the regions Xen allocates, more than
+ *     32 heap blocks (one per power of two in the page count);</li>
  * <li>guest ranges over Xen's fixed guest areas ({@link ArmGuestLayout#FIXED}) or over the domain's
  *     RAM (from the host tree's {@code memory}, else the config's), whatever the role: at boot Xen
  *     maps a separate region there after giving the guest its RAM, unlike run time, where an owner
@@ -59,7 +61,7 @@ public final class Dom0lessExport {
      * What to write for.
      *
      * @param hostBase where to place the regions in host memory, one after another in plan order;
-     *                 empty to let Xen allocate them (Xen 4.19 and later)
+     *                 empty to let Xen allocate them (Xen 4.19 and later; 4.17 and 4.18 need it)
      * @param cells    the domain nodes' cells; empty for the host tree's, or two and two without one
      * @param hostTree the tree the nodes go into, to check against and merge with
      */

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.xensshm.cli.output.DeviceTreeView;
 import org.xensshm.cli.output.ImageBuilderView;
@@ -34,6 +36,9 @@ import picocli.CommandLine.Parameters;
                 + "(exit status 2)."})
 final class Dom0lessCommand extends CliCommand {
 
+    /** A Xen release as 4.17 or 4.17.5. */
+    private static final Pattern RELEASE = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})(?:\\.\\d{1,4})?");
+
     @Option(names = "--host-dts", paramLabel = "FILE",
             description = "The host device tree's source: check against it (domain nodes, their cells and RAM, "
                     + "host memory in use) and print it with the nodes appended.")
@@ -53,6 +58,11 @@ final class Dom0lessCommand extends CliCommand {
             description = "Place the regions in host memory from this page-aligned address on, one after another "
                     + "(xen,shared-mem = <host guest size>). Without it Xen allocates them (<guest size>, Xen 4.19+).")
     Long hostBase;
+
+    @Option(names = "--xen-version", paramLabel = "X.Y",
+            description = "The Xen release the tree is for (default: 4.19 or later). 4.17 and 4.18 read only the "
+                    + "host-address form, so they need --host-base; the nodes are the same for every release.")
+    String xenVersion;
 
     @Option(names = "--address-cells", paramLabel = "1|2",
             description = "#address-cells of the domain nodes (default: the host tree's, else 2); with --host-dts a "
@@ -91,6 +101,7 @@ final class Dom0lessCommand extends CliCommand {
     }
 
     private void checkOptions() {
+        checkXenVersion();
         if (imageBuilder && (fragment || hostDts != null)) {
             throw new InputException("--imagebuilder prints config lines, and ImageBuilder edits the host tree itself:"
                     + " --fragment and --host-dts do not go with it");
@@ -102,6 +113,31 @@ final class Dom0lessCommand extends CliCommand {
         if (hostDts != null && (addressCells == null) != (sizeCells == null)) {
             throw new InputException("with --host-dts give --address-cells and --size-cells together, or neither to"
                     + " write for the host tree's cells");
+        }
+    }
+
+    /**
+     * Boot-time static shared memory came with Xen 4.17, which needs the host address; Xen allocates
+     * a region itself (no host address) from 4.19 on. Older releases would stop at boot on these nodes.
+     */
+    private void checkXenVersion() {
+        if (xenVersion == null) {
+            return;
+        }
+        Matcher release = RELEASE.matcher(xenVersion);
+        if (!release.matches()) {
+            throw new InputException("--xen-version: '" + xenVersion + "' is not a Xen release such as 4.17 or 4.20");
+        }
+        int major = Integer.parseInt(release.group(1));
+        int minor = Integer.parseInt(release.group(2));
+        if (major < 4 || major == 4 && minor < 17) {
+            throw new InputException("--xen-version " + xenVersion + ": Xen sets up static shared memory at boot from"
+                    + " 4.17 on; older releases do not read these nodes");
+        }
+        if (major == 4 && minor < 19 && hostBase == null) {
+            throw new InputException("--xen-version " + xenVersion + ": Xen 4.17 and 4.18 read xen,shared-mem only with"
+                    + " a host address (<host guest size>) and stop at boot without one; give --host-base (Xen"
+                    + " allocates regions itself from 4.19 on)");
         }
     }
 

@@ -25,7 +25,14 @@ import org.junit.jupiter.api.TestInstance;
  * asserts, from the console, that the owner wrote its id and a counter value only known at run
  * time, that each borrower read exactly those bytes through its own window, and what Xen says it
  * did with the host memory. The controls show that the check can fail: without the nodes the
- * borrower faults, and with mismatched cells Xen panics, which the CLI refuses before any boot.
+ * borrower faults, with mismatched cells Xen panics, and Xen 4.17 given the Xen-allocated form
+ * panics; the CLI refuses the last two before any boot.
+ *
+ * <p>Which Xen boots what: the host-address form, which every release with boot-time static shared
+ * memory reads (4.17 on), boots on the hypervisor built from Debian's source (4.17 or 4.20, see
+ * {@link Dom0lessHost}), and its main variant on the 4.20 reference too; the Xen-allocated form
+ * (4.19 on) boots on the built one if it is new enough, else on the reference. Each boot prints
+ * one line naming the variant and the Xen version its log shows.
  *
  * <p>Each domain: 16 MiB of RAM at guest 0x40000000, one vCPU; windows at guest 0x05000000
  * (owner), 0x06000000 and 0x07000000 (borrowers), clear of guest RAM and of Xen's fixed guest
@@ -38,7 +45,12 @@ class Dom0lessBootTest {
     private static final Pattern OWNER_WROTE = Pattern.compile("\\(d\\d+\\) (\\S+): wrote \\[(.*)]$");
     private static final Pattern MATCH = Pattern.compile("\\(d\\d+\\) (\\S+): MATCH \\[(.*)]$");
     private static final Pattern FAULT = Pattern.compile("\\(d\\d+\\) (\\S+): FAULT (.*)$");
+    /** 4.19 and later list regions with a host address as they read the tree, last byte included. */
     private static final Pattern SHMEM = Pattern.compile("SHMEM\\[\\d+]: ([0-9a-f]+) - ([0-9a-f]+)");
+    /** 4.17 says where it put each region as it gives it to its owner, end excluded. */
+    private static final Pattern BANK = Pattern.compile(
+            "allocate static shared memory BANK 0x([0-9a-f]+)-0x([0-9a-f]+)");
+    private static final Pattern VERSION = Pattern.compile("Xen version (\\S+)(?: \\((Debian [^)]+)\\))?");
 
     private Dom0lessHost host;
 
@@ -58,7 +70,18 @@ class Dom0lessBootTest {
     }
 
     /** What one boot showed. */
-    private record Boot(Dom0lessHost.Run run, List<String> log, Path dtb) {
+    private record Boot(Dom0lessHost.Run run, List<String> log, Path dtb, Dom0lessHost.Xen xen) {
+
+        /** The version in Xen's banner, as "4.17.5 (Debian 4.17.5+72-g01140da4e8-1)"; empty if none. */
+        Optional<String> xenVersion() {
+            for (String line : log) {
+                Matcher m = VERSION.matcher(line);
+                if (m.find()) {
+                    return Optional.of(m.group(1) + (m.group(2) == null ? "" : " (" + m.group(2) + ")"));
+                }
+            }
+            return Optional.empty();
+        }
 
         String verdict() {
             return run.out().lines().filter(line -> line.startsWith("verdict: ")).reduce((a, b) -> b)
@@ -81,13 +104,19 @@ class Dom0lessBootTest {
         List<String> hostRanges() {
             List<String> ranges = new ArrayList<>();
             log.forEach(line -> {
-                Matcher m = SHMEM.matcher(line);
-                if (m.find()) {
-                    ranges.add("0x" + Long.toHexString(Long.parseUnsignedLong(m.group(1), 16)) + "-0x"
-                            + Long.toHexString(Long.parseUnsignedLong(m.group(2), 16)));
+                Matcher listed = SHMEM.matcher(line);
+                Matcher given = BANK.matcher(line);
+                if (listed.find()) {
+                    ranges.add(range(listed.group(1), Long.parseUnsignedLong(listed.group(2), 16)));
+                } else if (given.find()) {
+                    ranges.add(range(given.group(1), Long.parseUnsignedLong(given.group(2), 16) - 1));
                 }
             });
             return ranges;
+        }
+
+        private static String range(String first, long last) {
+            return "0x" + Long.toHexString(Long.parseUnsignedLong(first, 16)) + "-0x" + Long.toHexString(last);
         }
 
         private Optional<String> find(Pattern pattern, String name) {
@@ -101,8 +130,8 @@ class Dom0lessBootTest {
         }
 
         String describe() {
-            return "verdict: " + verdict() + "\n" + String.join("\n", log.subList(Math.max(0, log.size() - 40),
-                    log.size()));
+            return xen.origin() + "\nverdict: " + verdict() + "\n"
+                    + String.join("\n", log.subList(Math.max(0, log.size() - 40), log.size()));
         }
     }
 
@@ -113,33 +142,42 @@ class Dom0lessBootTest {
 
     @Test
     void xenAllocatesTheRegionAndTheBorrowerReadsTheOwnersBytes() {
-        Boot boot = shareAndBoot("xenalloc", 2, List.of(), "shm0", Guest.of("owner", "0x05000000"),
+        Dom0lessHost.Xen xen = host.allocatingXen();
+        Boot boot = shareAndBoot("xenalloc", 2, List.of(), "shm0", xen, Guest.of("owner", "0x05000000"),
                 Guest.of("borrower", "0x06000000"));
 
         assertBytesShared(boot, "shm0", "borrower");
         assertEquals(List.of(), boot.hostRanges(), "no host address given: Xen takes the region from its heap");
         assertEquals(4, sharedMemCells(boot, "borrower", "shm0"), "<guest size>, two cells each");
-        host.reference.filter(reference -> !reference.equals(host.xen)).ifPresent(reference -> {
+        host.reference.filter(reference -> !reference.equals(xen)).ifPresent(reference -> {
             Boot again = shareAndBoot("xenalloc-reference", 2, List.of(), "shm0", reference,
                     Guest.of("owner", "0x05000000"), Guest.of("borrower", "0x06000000"));
             assertBytesShared(again, "shm0", "borrower");
         });
     }
 
+    /** Also on the reference when the built Xen is another: both put the region where they are told. */
     @Test
     void aHostAddressIsWhereXenPutsTheRegion() {
-        Boot boot = shareAndBoot("hostbase", 2, List.of("--host-base", HOST_BASE), "shm0",
-                Guest.of("owner", "0x05000000"), Guest.of("borrower", "0x06000000"));
+        Dom0lessHost.Xen xen = host.hostAddressXen();
+        Boot boot = shareAndBoot("hostbase", 2, List.of("--host-base", HOST_BASE, "--xen-version", xen.release()),
+                "shm0", xen, Guest.of("owner", "0x05000000"), Guest.of("borrower", "0x06000000"));
 
         assertBytesShared(boot, "shm0", "borrower");
         assertEquals(List.of("0x70000000-0x701fffff"), boot.hostRanges(), boot.describe());
         assertEquals(6, sharedMemCells(boot, "owner", "shm0"), "<host guest size>, two cells each");
+        host.reference.filter(reference -> !reference.equals(xen)).ifPresent(reference -> {
+            Boot again = shareAndBoot("hostbase-reference", 2, List.of("--host-base", HOST_BASE), "shm0", reference,
+                    Guest.of("owner", "0x05000000"), Guest.of("borrower", "0x06000000"));
+            assertBytesShared(again, "shm0", "borrower");
+            assertEquals(List.of("0x70000000-0x701fffff"), again.hostRanges(), again.describe());
+        });
     }
 
     @Test
     void oneCellDomainNodesGetOneCellNumbers() {
-        Boot boot = shareAndBoot("cells1", 1, List.of(), "shm0", Guest.of("owner", "0x05000000"),
-                Guest.of("borrower", "0x06000000"));
+        Boot boot = shareAndBoot("cells1", 1, List.of(), "shm0", host.allocatingXen(),
+                Guest.of("owner", "0x05000000"), Guest.of("borrower", "0x06000000"));
 
         assertBytesShared(boot, "shm0", "borrower");
         assertEquals(2, sharedMemCells(boot, "owner", "shm0"), "<guest size>, one cell each");
@@ -148,7 +186,7 @@ class Dom0lessBootTest {
     @Test
     void oneCellDomainNodesWithAHostAddress() {
         Boot boot = shareAndBoot("hostbase-cells1", 1, List.of("--host-base", HOST_BASE), "shm0",
-                Guest.of("owner", "0x05000000"), Guest.of("borrower", "0x06000000"));
+                host.hostAddressXen(), Guest.of("owner", "0x05000000"), Guest.of("borrower", "0x06000000"));
 
         assertBytesShared(boot, "shm0", "borrower");
         assertEquals(List.of("0x70000000-0x701fffff"), boot.hostRanges(), boot.describe());
@@ -157,8 +195,9 @@ class Dom0lessBootTest {
 
     @Test
     void twoBorrowersOfOneRegionXenAllocates() {
-        Boot boot = shareAndBoot("two-borrowers", 2, List.of(), "shm0", Guest.of("owner", "0x05000000"),
-                Guest.of("borrower", "0x06000000"), Guest.of("borrower2", "0x07000000"));
+        Boot boot = shareAndBoot("two-borrowers", 2, List.of(), "shm0", host.allocatingXen(),
+                Guest.of("owner", "0x05000000"), Guest.of("borrower", "0x06000000"),
+                Guest.of("borrower2", "0x07000000"));
 
         assertBytesShared(boot, "shm0", "borrower", "borrower2");
     }
@@ -166,17 +205,18 @@ class Dom0lessBootTest {
     @Test
     void twoBorrowersOfOneRegionAtAHostAddress() {
         Boot boot = shareAndBoot("two-borrowers-hostbase", 2, List.of("--host-base", HOST_BASE), "shm0",
-                Guest.of("owner", "0x05000000"), Guest.of("borrower", "0x06000000"),
+                host.hostAddressXen(), Guest.of("owner", "0x05000000"), Guest.of("borrower", "0x06000000"),
                 Guest.of("borrower2", "0x07000000"));
 
         assertBytesShared(boot, "shm0", "borrower", "borrower2");
         assertEquals(List.of("0x70000000-0x701fffff"), boot.hostRanges(), boot.describe());
     }
 
+    /** With a host address, the form every release reads: the id's length is checked the same way. */
     @Test
     void anIdOfFifteenCharactersXensLongest() {
-        Boot boot = shareAndBoot("id15", 2, List.of(), "shm0_abcdefghij", Guest.of("owner", "0x05000000"),
-                Guest.of("borrower", "0x06000000"));
+        Boot boot = shareAndBoot("id15", 2, List.of("--host-base", HOST_BASE), "shm0_abcdefghij",
+                host.hostAddressXen(), Guest.of("owner", "0x05000000"), Guest.of("borrower", "0x06000000"));
 
         assertBytesShared(boot, "shm0_abcdefghij", "borrower");
     }
@@ -184,8 +224,8 @@ class Dom0lessBootTest {
     /** The control: the same guests with no node for the borrower, whose window then faults. */
     @Test
     void withoutItsNodeTheBorrowerFaultsSoTheCheckCanFail() {
-        Boot boot = shareAndBoot("control-noshm", 2, List.of(), "shm0", Guest.of("owner", "0x05000000"),
-                new Guest("borrower", Optional.empty()));
+        Boot boot = shareAndBoot("control-noshm", 2, List.of("--host-base", HOST_BASE), "shm0", host.hostAddressXen(),
+                Guest.of("owner", "0x05000000"), new Guest("borrower", Optional.empty()));
 
         assertNotEquals(0, boot.run().status(), boot.describe());
         assertTrue(boot.verdict().startsWith("FAULT"), boot.describe());
@@ -196,14 +236,18 @@ class Dom0lessBootTest {
 
     /**
      * Cells the domain nodes do not have are refused before anything boots; the same nodes merged
-     * by hand make Xen panic, which is what the refusal prevents.
+     * by hand make Xen fail to read them and panic, which is what the refusal prevents. From 4.19
+     * on Xen stops right there ("Early FDT parsing failed"); 4.17 goes on without the rest of the
+     * tree (the domains' kernels after the node included) and panics later.
      */
     @Test
     void cellsThatDifferFromTheHostTreesAreRefusedBeforeBoot() {
+        Dom0lessHost.Xen xen = host.hostAddressXen();
         Variant variant = prepare("control-cells", 1, "shm0", Guest.of("owner", "0x05000000"),
                 Guest.of("borrower", "0x06000000"));
         List<String> arguments = new ArrayList<>(List.of("dom0less", "--json", "--host-dts",
-                variant.dir().resolve("base.dts").toString(), "--address-cells", "2", "--size-cells", "2"));
+                variant.dir().resolve("base.dts").toString(), "--host-base", HOST_BASE, "--address-cells", "2",
+                "--size-cells", "2"));
         variant.configs().forEach(config -> arguments.add(config.toString()));
 
         Dom0lessHost.Run refused = host.sshm(variant.dir(), arguments);
@@ -215,19 +259,45 @@ class Dom0lessBootTest {
         assertTrue(refused.err().contains("/chosen/owner has #address-cells = <1>, #size-cells = <1>"), refused.describe());
 
         // Forced: a fragment written for two cells merged by the script into one-cell domain nodes.
-        Dom0lessHost.Run fragment = host.sshm(variant.dir(), List.of("dom0less", variant.configs().get(0).toString(),
-                variant.configs().get(1).toString()));
-        assertEquals(0, fragment.status(), fragment.describe());
-        write(variant.dir().resolve("forced.dtsi"), fragment.out());
-        List<String> tree = new ArrayList<>(List.of("--work", variant.dir().toString(), "--out",
-                variant.dir().resolve("forced").toString(), "--cells", "1", "--sshm-dts",
-                variant.dir().resolve("forced.dtsi").toString()));
-        variant.domains().forEach(domain -> tree.addAll(List.of("--domain", domain)));
-        Dom0lessHost.Run merged = host.script("host-tree.sh", tree, 60);
-        assertEquals(0, merged.status(), merged.describe());
-        Boot boot = bootTree(variant, variant.dir().resolve("forced.dtb"), host.xen, "owner", "borrower");
-        assertTrue(boot.verdict().startsWith("PANIC") && boot.verdict().contains("Early FDT parsing failed"),
+        Boot boot = bootForced(variant, xen, List.of("--host-base", HOST_BASE), 1);
+        assertTrue(boot.verdict().startsWith("PANIC"), boot.describe());
+        assertTrue(boot.log().stream().anyMatch(line -> line.contains("fdt: node `shared-mem-shm0': parsing failed")),
                 boot.describe());
+        if (xen.allocates()) {
+            assertTrue(boot.verdict().contains("Early FDT parsing failed"), boot.describe());
+        }
+    }
+
+    /**
+     * Xen 4.17 and 4.18 know only the host-address form: told so ({@code --xen-version}), the CLI
+     * refuses the Xen-allocated form before anything boots; forced onto 4.17, Xen says the host
+     * address is missing and panics. The boot runs where the built Xen is older than 4.19.
+     */
+    @Test
+    void xenBefore419HasNoAllocatedFormWhichTheCliRefusesBeforeBoot() {
+        Dom0lessHost.Xen xen = host.hostAddressXen();
+        Variant variant = prepare("control-xenalloc-" + xen.release(), 2, "shm0", Guest.of("owner", "0x05000000"),
+                Guest.of("borrower", "0x06000000"));
+        List<String> arguments = new ArrayList<>(List.of("dom0less", "--json", "--xen-version", "4.17", "--host-dts",
+                variant.dir().resolve("base.dts").toString()));
+        variant.configs().forEach(config -> arguments.add(config.toString()));
+
+        Dom0lessHost.Run refused = host.sshm(variant.dir(), arguments);
+
+        assertEquals(2, refused.status(), refused.describe());
+        assertTrue(refused.out().contains("\"type\": \"BAD_INPUT\""), refused.describe());
+        assertTrue(refused.err().contains("Xen 4.17 and 4.18 read xen,shared-mem only with a host address"),
+                refused.describe());
+        if (xen.allocates()) {
+            System.out.println("dom0less control-xenalloc: not booted, the built Xen (" + xen.release()
+                    + ") allocates regions itself");
+            return;
+        }
+        Boot boot = bootForced(variant, xen, List.of(), 2);
+        assertTrue(boot.verdict().startsWith("PANIC"), boot.describe());
+        assertTrue(boot.log().stream().anyMatch(line -> line.contains("host physical address must be chosen by users")),
+                boot.describe());
+        assertTrue(boot.matched("borrower").isEmpty(), boot.describe());
     }
 
     @Test
@@ -245,12 +315,9 @@ class Dom0lessBootTest {
 
     // --- the steps -------------------------------------------------------------------------------
 
-    private Boot shareAndBoot(String name, int cells, List<String> options, String id, Guest... guests) {
-        return shareAndBoot(name, cells, options, id, host.xen, guests);
-    }
-
     /** Guests and the base tree (no shm nodes) from the scripts, the nodes from the CLI, then boot. */
-    private Boot shareAndBoot(String name, int cells, List<String> options, String id, Path xen, Guest... guests) {
+    private Boot shareAndBoot(String name, int cells, List<String> options, String id, Dom0lessHost.Xen xen,
+            Guest... guests) {
         Variant variant = prepare(name, cells, id, guests);
         List<String> arguments = new ArrayList<>(List.of("dom0less", "--host-dts",
                 variant.dir().resolve("base.dts").toString()));
@@ -263,6 +330,26 @@ class Dom0lessBootTest {
         String[] borrowers = List.of(guests).subList(1, guests.length).stream().map(Guest::name)
                 .toArray(String[]::new);
         return bootTree(variant, variant.dir().resolve("host.dts"), xen, owner, borrowers);
+    }
+
+    /**
+     * A fragment of the CLI's (no host tree, so unchecked) merged by host-tree.sh into domain nodes
+     * of {@code cells} cells, then booted: for the controls, what the CLI would refuse.
+     */
+    private Boot bootForced(Variant variant, Dom0lessHost.Xen xen, List<String> options, int cells) {
+        List<String> export = new ArrayList<>(List.of("dom0less"));
+        export.addAll(options);
+        variant.configs().forEach(config -> export.add(config.toString()));
+        Dom0lessHost.Run fragment = host.sshm(variant.dir(), export);
+        assertEquals(0, fragment.status(), fragment.describe());
+        write(variant.dir().resolve("forced.dtsi"), fragment.out());
+        List<String> tree = new ArrayList<>(List.of("--work", variant.dir().toString(), "--out",
+                variant.dir().resolve("forced").toString(), "--cells", Integer.toString(cells), "--sshm-dts",
+                variant.dir().resolve("forced.dtsi").toString()));
+        variant.domains().forEach(domain -> tree.addAll(List.of("--domain", domain)));
+        Dom0lessHost.Run merged = host.script("host-tree.sh", tree, 60);
+        assertEquals(0, merged.status(), merged.describe());
+        return bootTree(variant, variant.dir().resolve("forced.dtb"), xen, "owner", "borrower");
     }
 
     private Variant prepare(String name, int cells, String id, Guest... guests) {
@@ -296,8 +383,10 @@ class Dom0lessBootTest {
         return new Variant(dir, configs, domains, images);
     }
 
-    private Boot bootTree(Variant variant, Path tree, Path xen, String owner, String... borrowers) {
-        List<String> arguments = new ArrayList<>(List.of("--work", variant.dir().toString(), "--xen", xen.toString(),
+    /** Boots, and says in one line which Xen the variant booted (from the log) and how it ended. */
+    private Boot bootTree(Variant variant, Path tree, Dom0lessHost.Xen xen, String owner, String... borrowers) {
+        List<String> arguments = new ArrayList<>(List.of("--work", variant.dir().toString(), "--xen",
+                xen.file().toString(),
                 "--dtb", tree.toString(), "--owner", owner, "--name", "boot", "--timeout", "60"));
         variant.images().forEach(image -> arguments.addAll(List.of("--image", image)));
         for (String borrower : borrowers) {
@@ -307,7 +396,13 @@ class Dom0lessBootTest {
         try {
             Path log = variant.dir().resolve("boot.log");
             Path dtb = tree.toString().endsWith(".dts") ? variant.dir().resolve("boot.dtb") : tree;
-            return new Boot(run, Files.exists(log) ? Files.readAllLines(log) : List.of(), dtb);
+            Boot boot = new Boot(run, Files.exists(log) ? Files.readAllLines(log) : List.of(), dtb, xen);
+            String version = boot.xenVersion().orElse("?");
+            System.out.println("dom0less " + variant.dir().getFileName() + ": booted Xen " + version + ", "
+                    + xen.origin() + "; " + boot.verdict());
+            assertTrue(version.startsWith(xen.release() + "."), "the banner names Xen " + xen.release() + ": "
+                    + boot.describe());
+            return boot;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

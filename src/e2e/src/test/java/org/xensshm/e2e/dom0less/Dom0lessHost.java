@@ -13,15 +13,20 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * What the tier needs from the machine, found once: the tools, the hypervisor (built from Debian's
- * source by {@code build-xen.sh}, else the shared reference binary), the CLI, and the scripts in
- * {@code src/e2e/dom0less}. Under {@code CI=true} anything missing fails the tier; elsewhere only a
- * missing QEMU skips it.
+ * What the tier needs from the machine, found once: the tools, the hypervisors, the CLI, and the
+ * scripts in {@code src/e2e/dom0less}. The hypervisor is built from Debian's {@code xen} source by
+ * {@code build-xen.sh} (trixie's 4.20 where the mirror serves it, else bookworm's 4.17); the
+ * shared reference binary (upstream 4.20.0) boots what the built one cannot, the form where Xen
+ * allocates the region (4.19 and later), and is what the built one must behave like. Under
+ * {@code CI=true} anything missing fails the tier; elsewhere a missing QEMU or hypervisor skips
+ * what needs it, with one line saying why.
  */
 final class Dom0lessHost {
 
@@ -30,17 +35,40 @@ final class Dom0lessHost {
     private static final boolean CI = "true".equals(System.getenv("CI"));
     private static final List<String> TOOLS = List.of("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-ld",
             "aarch64-linux-gnu-objcopy", "dtc", "fdtget", "fdtput");
+    private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
+    /** build-xen.sh's third line: "xen VERSION from SUITE, since ..." or "..., the newest listed". */
+    private static final Pattern SUITE = Pattern.compile("^xen \\S+ from ([a-z-]+),");
 
     /** The repository's root: the module is src/e2e, where Surefire runs. */
     final Path root = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().normalize().resolve("../..")
             .normalize();
     final Path scripts = root.resolve("src/e2e/dom0less");
     final Path work = root.resolve("src/e2e/target/dom0less");
-    final Path xen;
-    /** How {@link #xen} was obtained, for the log and messages. */
-    final String xenOrigin;
-    final Optional<Path> reference;
+    /** Built from Debian's source; empty when the build failed (outside CI only). */
+    final Optional<Xen> built;
+    final Optional<Xen> reference;
+    private final String buildFailure;
     private final List<String> cli;
+
+    /**
+     * A hypervisor the tier boots.
+     *
+     * @param file    the binary
+     * @param origin  where it comes from, for the test output
+     * @param release its Xen release, "4.17" or "4.20", which decides the forms it reads
+     */
+    record Xen(Path file, String origin, String release) {
+
+        /** Whether Xen allocates a region given no host address (4.19 and later). */
+        boolean allocates() {
+            Matcher m = RELEASE.matcher(release);
+            if (!m.find()) {
+                throw new IllegalStateException("not a Xen release: " + release);
+            }
+            int major = Integer.parseInt(m.group(1));
+            return major > 4 || major == 4 && Integer.parseInt(m.group(2)) >= 19;
+        }
+    }
 
     /** What a command printed and how it ended. */
     record Run(int status, String out, String err) {
@@ -51,35 +79,60 @@ final class Dom0lessHost {
 
     Dom0lessHost() {
         if (onPath("qemu-system-aarch64").isEmpty()) {
-            missing("qemu-system-aarch64 is not installed (Debian package qemu-system-arm; src/scripts/setup-debian.sh"
-                    + " installs it)", true);
+            throw missing("qemu-system-aarch64 is not installed (Debian package qemu-system-arm;"
+                    + " src/scripts/setup-debian.sh installs it)", true);
         }
         List<String> absent = TOOLS.stream().filter(tool -> onPath(tool).isEmpty()).toList();
         if (!absent.isEmpty()) {
-            missing("missing " + String.join(", ", absent) + " (src/scripts/setup-debian.sh installs them)", false);
+            throw missing("missing " + String.join(", ", absent) + " (src/scripts/setup-debian.sh installs them)",
+                    false);
         }
         cli = cliCommand();
-        reference = referenceHypervisor();
-        Path built = null;
+        reference = referenceHypervisor().map(file -> new Xen(file, "the reference binary " + file, "4.20"));
         Run build = run(List.of(scripts.resolve("build-xen.sh").toString(), "--work", work.resolve("xen-build")
                 .toString()), 1800);
-        if (build.status() == 0) {
-            built = Path.of(build.out().lines().findFirst().orElseThrow());
-        }
-        if (built != null) {
-            xen = built;
-            xenOrigin = "built from Debian's xen source " + build.out().lines().skip(1).findFirst().orElse("?");
-        } else if (reference.isPresent()) {
-            xen = reference.get();
-            xenOrigin = "reference binary " + xen + " (Debian's xen 4.20 source could not be fetched: "
-                    + scriptMessage(build.err()) + ")";
-            System.out.println("dom0less tier: booting the reference hypervisor " + xen + ", since Debian's xen 4.20"
-                    + " source could not be fetched (" + scriptMessage(build.err()) + ")");
+        List<String> said = build.out().lines().toList();
+        if (build.status() == 0 && said.size() >= 3) {
+            Matcher release = RELEASE.matcher(said.get(1));
+            if (!release.find()) {
+                throw new IllegalStateException("build-xen.sh built an unknown release: " + build.describe());
+            }
+            Matcher suite = SUITE.matcher(said.get(2));
+            String from = suite.find() ? "Debian " + suite.group(1) + "'s xen source " : "the local xen source ";
+            built = Optional.of(new Xen(Path.of(said.get(0)), "built from " + from + said.get(1), release.group()));
+            buildFailure = "";
+            String took = build.err().lines().filter(line -> line.startsWith("build-xen.sh: built ")
+                    || line.startsWith("build-xen.sh: cached: ")).map(line -> line.substring("build-xen.sh: ".length()))
+                    .findFirst().orElse("");
+            System.out.println("dom0less tier: hypervisor from Debian's " + said.get(2) + "; " + took);
         } else {
-            throw new IllegalStateException("no hypervisor for the dom0less tier: build-xen.sh failed ("
-                    + scriptMessage(build.err()) + ") and there is no " + REFERENCE + " in the hypervisors directory"
-                    + " (XEN_SSHM_HYPERVISORS, the system property xensshm.e2e.hypervisors, or ../shared/hypervisors)");
+            built = Optional.empty();
+            buildFailure = scriptMessage(build.err());
+            if (CI) {
+                throw new IllegalStateException("dom0less tier: build-xen.sh could not build the hypervisor ("
+                        + buildFailure + ") (CI=true: the tier must run)");
+            }
+            System.out.println("dom0less tier: build-xen.sh could not build the hypervisor (" + buildFailure + ")"
+                    + reference.map(xen -> "; booting " + xen.origin() + " instead").orElse(""));
         }
+    }
+
+    /** The hypervisor for the host-address form, which every release reads: the built one if any. */
+    Xen hostAddressXen() {
+        return built.or(() -> reference).orElseThrow(() -> missing("no hypervisor: build-xen.sh failed ("
+                + buildFailure + ") and there is no " + REFERENCE + hypervisorsDirectories(), true));
+    }
+
+    /** The hypervisor for the form where Xen allocates the region: the built one from 4.19 on, else the reference. */
+    Xen allocatingXen() {
+        return built.filter(Xen::allocates).or(() -> reference).orElseThrow(() -> missing("Xen allocates regions"
+                + " from 4.19 on, the built hypervisor is " + built.map(Xen::release).orElse("missing")
+                + ", and there is no " + REFERENCE + hypervisorsDirectories(), true));
+    }
+
+    private static String hypervisorsDirectories() {
+        return " in the hypervisors directory (XEN_SSHM_HYPERVISORS, the system property xensshm.e2e.hypervisors,"
+                + " or ../shared/hypervisors)";
     }
 
     /** Runs {@code xen-sshm} with this build's jars. */
@@ -181,12 +234,15 @@ final class Dom0lessHost {
                 .map(dir -> Path.of(dir, tool)).filter(Files::isExecutable).findFirst();
     }
 
-    /** Under CI a missing piece fails the tier; elsewhere only a missing QEMU skips it. */
-    private static void missing(String reason, boolean mayBeSkipped) {
+    /**
+     * Under CI a missing piece fails the tier; elsewhere a missing QEMU or hypervisor skips what needs
+     * it. Returns the failure to throw; a skip is thrown right here.
+     */
+    private static IllegalStateException missing(String reason, boolean mayBeSkipped) {
         if (CI || !mayBeSkipped) {
-            throw new IllegalStateException("dom0less tier: " + reason + (CI ? " (CI=true: the tier must run)" : ""));
+            return new IllegalStateException("dom0less tier: " + reason + (CI ? " (CI=true: the tier must run)" : ""));
         }
-        Assumptions.abort("dom0less tier skipped: " + reason);
+        return Assumptions.abort("dom0less tier skipped: " + reason);
     }
 
     /** What a script said itself (its lines start with its name), on one line. */
