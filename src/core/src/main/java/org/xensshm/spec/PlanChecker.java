@@ -162,7 +162,9 @@ public final class PlanChecker {
                 if (!owner.spec().prot().grants(borrower.spec().prot())) {
                     problem(borrower, SpecKey.PROT, "asks for " + borrower.spec().prot()
                             + " but owner " + name(owner.domain()) + " grants at most "
-                            + owner.spec().prot() + " for region " + id);
+                            + owner.spec().prot() + " for region " + id + (owner.spec().prot() == Prot.RO
+                            ? "; a borrower cannot be read-only (Xen maps shared pages read-write), so a region"
+                            + " whose owner says prot=ro admits no borrower at all" : ""));
                 }
                 ownerPages.ifPresent(pages -> mapped.add(
                         new Plan.Borrower(name(borrower.domain()), borrower.spec(), pages)));

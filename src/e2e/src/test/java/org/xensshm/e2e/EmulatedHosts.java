@@ -83,7 +83,7 @@ final class EmulatedHosts {
             throw new UncheckedIOException("cannot lay out the files for dom0", e);
         }
         int status = run(TARGET.resolve("prepare.out"), PREPARE_LIMIT_MINUTES * 60, script("host/build-root.sh"),
-                "--work", WORK.toString(), "--jars", TARGET.resolve("jars").toString(), "--files",
+                "--work", WORK.toString(), "--jars", TARGET.resolve("dom0-jars").toString(), "--files",
                 TARGET.resolve("files").toString());
         if (status != 0) {
             throw new IllegalStateException("preparing the dom0 root failed (exit " + status + "): see "

@@ -29,7 +29,8 @@ class FixedSeriesXenTest extends EmulatedXenTest {
 
     @Override
     List<String> scenarios() {
-        return List.of("cli-selftest", "facts", "two-borrowers", "large-region", "owner-destroyed", "teardown-timing");
+        return List.of("cli-selftest", "facts", "two-borrowers", "large-region", "owner-destroyed", "teardown-timing",
+                "read-only-borrower", "vendor-toolstack");
     }
 
     @Override

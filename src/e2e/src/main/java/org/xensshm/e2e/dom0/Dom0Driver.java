@@ -49,12 +49,14 @@ public final class Dom0Driver {
                     RefusalScenarios.shareMissing(), RefusalScenarios.foreignUntrusted(),
                     TrustedBorrowerScenarios.sharesAndTearsDown(), TrustedBorrowerScenarios.oneTargetForLife(),
                     TrustedBorrowerScenarios.leftoverMapping(),
-                    TeardownTiming.compare(EngineSettings.defaults().withTrustedBorrowers()));
+                    TeardownTiming.compare(EngineSettings.defaults().withTrustedBorrowers()),
+                    ReadOnlyProbe.probe(EngineSettings.defaults().withTrustedBorrowers()));
             case SERIES -> List.of(CliScenarios.selfTest(kind), facts(),
                     RefusalScenarios.shareWithoutReference(), SharingScenarios.unreferencedShareLosesOwnerPages());
             case SERIES_FIXED -> List.of(CliScenarios.selfTest(kind), facts(),
                     SharingScenarios.twoBorrowers(), SharingScenarios.largeRegion(),
-                    SharingScenarios.ownerDestroyedWhileBorrowed(), TeardownTiming.compare(EngineSettings.defaults()));
+                    SharingScenarios.ownerDestroyedWhileBorrowed(), TeardownTiming.compare(EngineSettings.defaults()),
+                    ReadOnlyProbe.probe(EngineSettings.defaults()), InteropScenario.withTheVendorToolstack());
         };
     }
 

@@ -167,7 +167,8 @@ public final class CToolstack {
     /**
      * The teardown at domain destroy (the vendor's; the seed had it in a follow-up): for each of
      * the domain's role entries, a borrower's pages unmapped one by one and its entry removed, then
-     * the region counted down and removed at zero.
+     * the region counted down and removed at zero (with each parent it leaves empty, as libxl's
+     * path clean-up does).
      *
      * @param domid the domain being destroyed
      */
@@ -187,17 +188,26 @@ public final class CToolstack {
                             // logged and passed over, as the C code does
                         }
                     }
-                    tx.remove(entry);
+                    removeWithEmptyParents(tx, entry);
                 }
                 int count = Integer.parseInt(tx.read(region(id) + "/usercnt").orElseThrow()) - 1;
                 if (count == 0) {
-                    tx.remove(region(id));
+                    removeWithEmptyParents(tx, region(id));
                 } else {
                     tx.write(region(id) + "/usercnt", Integer.toString(count));
                 }
             }
             return null;
         });
+    }
+
+    /** What libxl's path clean-up does: the node goes, then each parent it leaves empty. */
+    private static void removeWithEmptyParents(StoreTransaction tx, String path) {
+        tx.remove(path);
+        for (String parent = path.substring(0, path.lastIndexOf('/')); !parent.isEmpty() && tx.list(parent).isEmpty();
+             parent = parent.substring(0, parent.lastIndexOf('/'))) {
+            tx.remove(parent);
+        }
     }
 
     /**
