@@ -32,6 +32,11 @@ public record DomainInfo(int domid, int flags, long totalPages, long maxPages, U
         return (flags & SHUTDOWN) != 0;
     }
 
+    /** Paused by the toolstack, e.g. created with {@code xl create -p} and not unpaused yet. */
+    public boolean paused() {
+        return (flags & PAUSED) != 0;
+    }
+
     /** Neither dying nor shut down: a domain that can take part in new sharing. */
     public boolean alive() {
         return !dying() && !shutdown();

@@ -69,4 +69,11 @@ public interface Hypervisor {
 
     /** Destroys a domain (it may stay dying while its pages are referenced elsewhere). */
     void destroyDomain(int domid);
+
+    /**
+     * Lets a domain the toolstack paused run (XEN_DOMCTL_unpausedomain), as {@code xl unpause}
+     * does for a domain created with {@code xl create -p}. Xen counts pauses: one unpause undoes
+     * one pause, and it refuses with EINVAL when the domain is not paused by the toolstack.
+     */
+    void unpause(int domid);
 }

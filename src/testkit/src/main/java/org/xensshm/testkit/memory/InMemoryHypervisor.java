@@ -140,7 +140,8 @@ public final class InMemoryHypervisor implements Hypervisor {
         if (d == null) {
             return Optional.empty();
         }
-        int flags = (d.dying ? DomainInfo.DYING : 0) | (d.shutdown ? DomainInfo.SHUTDOWN : 0);
+        int flags = (d.dying ? DomainInfo.DYING : 0) | (d.shutdown ? DomainInfo.SHUTDOWN : 0)
+                | (d.pauseCount > 0 ? DomainInfo.PAUSED : 0);
         return Optional.of(new DomainInfo(domid, flags, d.owned.size(), d.maxPages, d.handle));
     }
 
@@ -385,6 +386,34 @@ public final class InMemoryHypervisor implements Hypervisor {
             panic = e.getMessage();
             throw new XenCallException("xc_domain_destroy", args, Errno.EIO, panic);
         }
+    }
+
+    /**
+     * Lets the domain run: one pause fewer (XEN_DOMCTL_unpausedomain). EINVAL when the toolstack
+     * has not paused it, ESRCH if missing.
+     */
+    @Override
+    public synchronized void unpause(int domid) {
+        String args = "domid=" + domid;
+        requireSane("xc_domain_unpause", args);
+        Domain domain = existing("xc_domain_unpause", args, domid);
+        if (domain.pauseCount == 0) {
+            throw new XenCallException("xc_domain_unpause", args, Errno.EINVAL);
+        }
+        domain.pauseCount--;
+    }
+
+    /**
+     * Pauses the domain as the toolstack does (XEN_DOMCTL_pausedomain), e.g. while building it
+     * for {@code xl create -p}. EINVAL for dom0, ESRCH if missing.
+     */
+    public synchronized void pause(int domid) {
+        String args = "domid=" + domid;
+        Domain domain = existing("xc_domain_pause", args, domid);
+        if (domid == 0) {
+            throw new XenCallException("xc_domain_pause", args, Errno.EINVAL);
+        }
+        domain.pauseCount++;
     }
 
     /** Marks the domain shut down, as a guest's poweroff does before the toolstack destroys it. */

@@ -53,11 +53,12 @@ public final class DetachedTestBed {
 
         /**
          * Writes the domain's xenstore directory as xl does, with its name, so that the engine can
-         * record regions there and tools can show the name next to the domid.
+         * record regions there and tools can show the name next to the domid, then introduces the
+         * domain to xenstored ({@code @introduceDomain}), as xl does last.
          */
         public void publish(XenStore store) {
-            DomainDirectories.write(store, domid);
-            store.write(XenStore.NO_TRANSACTION, store.domainPath(domid) + "/name", name);
+            DomainDirectories.write(store, domid, name);
+            GuestDomains.introduce(store, domid);
         }
     }
 
