@@ -10,4 +10,5 @@ module org.xensshm {
     exports org.xensshm.engine;
     exports org.xensshm.xen;
     exports org.xensshm.devicetree;
+    exports org.xensshm.watch;
 }
