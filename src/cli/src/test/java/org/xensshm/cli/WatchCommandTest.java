@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -126,11 +127,7 @@ class WatchCommandTest {
      */
     @Test
     void killedInTheMiddleOfAnAttachAndStartedAgainItLeavesNothingHalfDone() throws Exception {
-        long size = 64L << 20;
-        Examples.write(configs, "big1", "name = \"big1\"\nstatic_shm = [ \"id=BIG, begin=0, size=" + size
-                + ", role=owner\" ]\n");
-        Examples.write(configs, "big2", "name = \"big2\"\nstatic_shm = [ \"id=BIG, begin=0x100000000, size=" + size
-                + ", role=borrower\" ]\n");
+        long size = bigRegion();
         StaticShmEngine engine;
         try (XenControl hypervisor = XenControl.open()) {
             engine = new StaticShmEngine(hypervisor, toolstack);
@@ -156,6 +153,29 @@ class WatchCommandTest {
                 assertEquals(xen.frameOf(1, (size >> 12) - 1), xen.frameOf(2, 0x100000 + (size >> 12) - 1));
                 assertEquals(0, again.terminate().status());
             }
+        }
+    }
+
+    /** SIGTERM in the middle of an attach: the attach completes, then the watcher stops with status 0. */
+    @Test
+    void sigtermInTheMiddleOfAnAttachLetsItFinishFirst() throws Exception {
+        long size = bigRegion();
+        try (XenControl hypervisor = XenControl.open(); Cli.Running watch = watch()) {
+            StaticShmEngine engine = new StaticShmEngine(hypervisor, toolstack);
+            watch.awaitLine(line -> line.startsWith("watching for domains"));
+            GuestDomains.create(xen, toolstack, 1, "big1", size, true);
+            watch.awaitLine(line -> line.startsWith("attached domain 1"));
+            GuestDomains.create(xen, toolstack, 2, "big2", RAM, true);
+            awaitBorrowerState(engine, watch, BorrowerStatus.State.MAPPING);
+
+            Cli.Run run = watch.terminate();
+
+            assertEquals(0, run.status(), run.describe());
+            List<String> lines = run.out().lines().toList();
+            assertEquals("stopped", lines.getLast(), run.describe());
+            assertTrue(lines.get(lines.size() - 2).startsWith("attached domain 2 (big2): BIG borrower"), run.describe());
+            assertEquals(BorrowerStatus.State.MAPPED, borrower(engine).orElseThrow().state());
+            assertEquals(xen.frameOf(1, (size >> 12) - 1), xen.frameOf(2, 0x100000 + (size >> 12) - 1));
         }
     }
 
@@ -189,9 +209,22 @@ class WatchCommandTest {
     }
 
     private Cli.Running watch(String... options) {
-        List<String> arguments = new java.util.ArrayList<>(List.of("watch", "--config-dir", configs.toString()));
+        List<String> arguments = new ArrayList<>(List.of("watch", "--config-dir", configs.toString()));
         arguments.addAll(List.of(options));
         return Cli.java().env(bed.clientEnvironment()).in(configs).start(arguments.toArray(String[]::new));
+    }
+
+    /**
+     * Configs big1 (owner) and big2 (borrower) of a region large enough that mapping it takes a
+     * while, long enough to catch the watcher in the middle of it; returns its size.
+     */
+    private long bigRegion() {
+        long size = 64L << 20;
+        Examples.write(configs, "big1", "name = \"big1\"\nstatic_shm = [ \"id=BIG, begin=0, size=" + size
+                + ", role=owner\" ]\n");
+        Examples.write(configs, "big2", "name = \"big2\"\nstatic_shm = [ \"id=BIG, begin=0x100000000, size=" + size
+                + ", role=borrower\" ]\n");
+        return size;
     }
 
     private Optional<String> read(String path) {
