@@ -12,6 +12,7 @@ packages=(
     libxen-dev gcc make libc6-dev # to build the test bed's C libraries
     maven                         # the build
     device-tree-compiler          # dtc, to check the device-tree fragments
+    systemd                       # systemd-analyze, to check the watch service's unit file
     qemu-system-arm cpio          # the end-to-end tier: emulated arm64 Xen hosts and their dom0 root
     gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu   # its guest image and e2e-peek
 )
