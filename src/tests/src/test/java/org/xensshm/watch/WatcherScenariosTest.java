@@ -253,6 +253,19 @@ abstract class WatcherScenariosTest {
         assertEquals(1, events.await(Detached.class).guest().domid());
     }
 
+    /** A watcher that ended between an attach and its unpause: the next one unpauses the domain. */
+    @Test
+    void atStartItUnpausesAnAttachedDomainLeftPaused() {
+        host.createGuest(1, "vm1", RAM_PAGES, true);
+        engine().attach(1, SpecValidator.validate(XlConfigParser.parse(VM1, "vm1.cfg"), host.hypervisor().platform()));
+
+        start(settings().withUnpause(true));
+
+        assertFalse(paused(1));
+        assertTrue(events.any(Unpaused.class), "unpaused at start");
+        events.assertNone(Attached.class);
+    }
+
     @Test
     void stopEndsTheRunBetweenOperations() throws Exception {
         start(settings());
@@ -320,6 +333,12 @@ abstract class WatcherScenariosTest {
                     return type.cast(event);
                 }
             }
+        }
+
+        /** Whether an event of this type has come so far (waited for or not). */
+        boolean any(Class<? extends WatcherEvent> type) {
+            queue.drainTo(seen);
+            return seen.stream().anyMatch(type::isInstance);
         }
 
         /** Fails if an event of this type has come so far (waited for or not). */
