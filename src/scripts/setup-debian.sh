@@ -14,6 +14,7 @@ packages=(
     maven                         # the build
     device-tree-compiler          # dtc, fdtget, fdtput: the device-tree fragments and host trees
     librsvg2-bin graphviz         # rsvg-convert and dot, to render check's pictures in the tests
+    systemd                       # systemd-analyze, to check the watch service's unit file
     # The end-to-end tiers (src/e2e): Xen under QEMU, the arm64 dom0 root, bare-metal arm64
     # guests and e2e-peek, and Xen built from Debian's source package for the dom0less tier
     # (private apt, dpkg-source, Xen's own build).

@@ -206,6 +206,41 @@ fi
 WATCH_PID=
 rm -f -- "$WATCH_OUT"
 
+# ------------------------------------------ domains introduced and released ---
+# What a toolstack does once it has built a domain (XS_INTRODUCE) and after
+# destroying it (XS_RELEASE): each fires its special watch. The shim gives the
+# daemon a page for the domain's ring.
+XSDOMAIN=$(dirname "$SHIM")/xsdomain
+if [ -x "$XSDOMAIN" ]; then
+    INTRO_OUT="$RUNDIR/introduce.out"
+    RELEASE_OUT="$RUNDIR/release.out"
+    xenstore-watch -n 2 @introduceDomain >"$INTRO_OUT" 2>&1 &
+    INTRO_PID=$!
+    xenstore-watch -n 2 @releaseDomain >"$RELEASE_OUT" 2>&1 &
+    WATCH_PID=$!
+    for ((i = 0; i < 500; i++)); do [ -s "$INTRO_OUT" ] && [ -s "$RELEASE_OUT" ] && break; sleep 0.01; done
+    check "introduce domain 5" "$XSDOMAIN" introduce 5
+    check "release domain 5" "$XSDOMAIN" release 5
+    must_fail "release domain 5 again: no such domain" "$XSDOMAIN" release 5
+    must_fail "introduce domain 9 (not in XSDSHIM_DOMIDS) refused" "$XSDOMAIN" introduce 9
+    for ((i = 0; i < 500; i++)); do
+        kill -0 "$INTRO_PID" 2>/dev/null || kill -0 "$WATCH_PID" 2>/dev/null || break
+        sleep 0.01
+    done
+    for pid in "$INTRO_PID" "$WATCH_PID"; do
+        if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null; fi
+        wait "$pid" 2>/dev/null
+    done
+    WATCH_PID=
+    expect "@introduceDomain fired at registration and at the introduce" \
+        $'@introduceDomain\n@introduceDomain' cat "$INTRO_OUT"
+    expect "@releaseDomain fired at registration and at the release" \
+        $'@releaseDomain\n@releaseDomain' cat "$RELEASE_OUT"
+    rm -f -- "$INTRO_OUT" "$RELEASE_OUT"
+else
+    fail "$XSDOMAIN missing: build it with make -C src/testkit/native"
+fi
+
 # -------------------------------------- libxenstore via ctypes (optional) ---
 if command -v python3 >/dev/null && python3 -c 'import ctypes' 2>/dev/null; then
     if out=$(SMOKE_PY_ITERS=$SMOKE_PY_ITERS python3 - 2>&1 <<'PY'

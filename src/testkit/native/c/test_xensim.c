@@ -836,6 +836,9 @@ static void lifecycle_sections(void)
               ((info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask) == SHUTDOWN_poweroff,
               "shutdown flag, code poweroff (%#x)", info.flags);
         CHECK(xensim_shutdown_domain(0) == -EPERM && xensim_shutdown_domain(9) == -ESRCH, "errors");
+        CHECK(xensim_pause_domain(4) == 0 && (flags_of(4) & XEN_DOMINF_paused), "paused, as xl create -p leaves it");
+        CHECK(xc_domain_unpause(xch, 4) == 0 && !(flags_of(4) & XEN_DOMINF_paused), "xc_domain_unpause runs it");
+        CHECK(xensim_pause_domain(0) == -EINVAL && xensim_pause_domain(9) == -ESRCH, "pause errors");
         xc_dominfo_t di;
         CHECK(xc_domain_getinfo(xch, 4, 1, &di) == 1 && di.shutdown && !di.dying, "xc_dominfo shutdown");
         CHECK(xensim_destroy_domain(4) == 0 && gone(4), "destroy");

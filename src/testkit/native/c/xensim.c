@@ -2207,6 +2207,24 @@ API int xensim_shutdown_domain(uint32_t domid)
     return rc;
 }
 
+API int xensim_pause_domain(uint32_t domid)
+{
+    int rc = enter();
+    if (rc)
+        return rc;
+    struct xs_dom *d = dom_by_id(domid);
+    if (!d)
+        rc = -ESRCH;
+    else if (domid == 0)
+        rc = -EINVAL;                   /* as XEN_DOMCTL_pausedomain */
+    else if (d->pause_count + 1 > XS_MAX_PAUSE_COUNT)
+        rc = -EOVERFLOW;
+    else
+        d->pause_count++;
+    unlock_state();
+    return rc;
+}
+
 API int xensim_set_handle(uint32_t domid, const uint8_t handle[16])
 {
     if (!handle)

@@ -82,6 +82,12 @@ XENSIM_API int xensim_destroy_domain(uint32_t domid);
  * poweroff does before the toolstack destroys it.  -ESRCH, -EPERM for dom0. */
 XENSIM_API int xensim_shutdown_domain(uint32_t domid);
 
+/* Pause the domain as the toolstack does (XEN_DOMCTL_pausedomain: one more
+ * on its pause count; XEN_DOMINF_paused while above 0), e.g. to build a
+ * domain like `xl create -p`; xc_domain_unpause undoes it.  -ESRCH, -EINVAL
+ * for dom0, -EOVERFLOW past 255 pauses. */
+XENSIM_API int xensim_pause_domain(uint32_t domid);
+
 /* Set the 16-byte handle (the toolstack's UUID) getdomaininfo reports.
  * -ESRCH, -EFAULT for NULL. */
 XENSIM_API int xensim_set_handle(uint32_t domid, const uint8_t handle[16]);

@@ -13,9 +13,11 @@
  *    the daemon's poll() never sees it readable (no busy loop, no spurious
  *    VIRQ_DOM_EXC -> no domain checks).  bind_* hand out increasing local port
  *    numbers; notify/unmask/unbind succeed without doing anything.
- *  - libxengnttab: open/set_max_grants/close succeed; mapping a foreign
- *    domain's ring fails with ENOSYS (only dom0 exists as a ring, and dom0's
- *    ring is not a grant mapping).
+ *  - libxengnttab: open/set_max_grants/close succeed; mapping a domain's
+ *    xenstore ring (GNTTAB_RESERVED_XENSTORE) gives a fresh zeroed page, so
+ *    that a toolstack can introduce a domain (XS_INTRODUCE, which fires
+ *    @introduceDomain) and release it (XS_RELEASE, @releaseDomain).  Nobody
+ *    writes requests into that page, so the daemon never reads from it.
  *  - libxenctrl: xc_interface_open returns a dummy handle; xc_domain_getinfo
  *    reports a configurable set of domids as existing, running domains.
  *  - open()/open64()/openat() of /proc/xen/xsd_kva and /proc/xen/xsd_port:
@@ -53,11 +55,13 @@
 #include <xenctrl.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
+#include <xen/grant_table.h>
 
 #define SHIM_NAME "xsdshim"
 #define KVA_PATH "/proc/xen/xsd_kva"
 #define PORT_PATH "/proc/xen/xsd_port"
 #define MAX_DOMID 0x7FF0u /* DOMID_FIRST_RESERVED: first non-guest domid */
+#define RING_PAGE_SIZE 4096u /* XC_PAGE_SIZE: a grant maps one such page */
 
 /* ------------------------------------------------------------------------ */
 /* configuration                                                            */
@@ -468,24 +472,39 @@ int xengnttab_set_max_grants(xengnttab_handle *xgt, uint32_t nr_grants)
 	return 0;
 }
 
+/*
+ * xenstored maps one grant of a domain it is told about: the domain's
+ * xenstore ring.  The shim hands out a private zeroed page in its place; the
+ * daemon resets the ring indexes in it and then finds no request to read.
+ */
 void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid,
 			      uint32_t ref, int prot)
 {
+	void *page;
+
 	(void)xgt;
-	(void)prot;
-	shim_log("xengnttab_map_grant_ref(dom %u, ref %u) refused", domid,
-		 ref);
-	errno = ENOSYS;
-	return NULL;
+	if (ref != GNTTAB_RESERVED_XENSTORE || !domid_exists(domid)) {
+		shim_log("xengnttab_map_grant_ref(dom %u, ref %u) refused",
+			 domid, ref);
+		/* errnos xenstored can name in its reply (xsd_errors) */
+		errno = ref != GNTTAB_RESERVED_XENSTORE ? ENOSYS : ENOENT;
+		return NULL;
+	}
+	page = mmap(NULL, RING_PAGE_SIZE, prot, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	if (page == MAP_FAILED)
+		return NULL;
+	shim_log("xengnttab_map_grant_ref(dom %u, ref %u) -> ring page %p",
+		 domid, ref, page);
+	return page;
 }
 
 int xengnttab_unmap(xengnttab_handle *xgt, void *start_address,
 		    uint32_t count)
 {
 	(void)xgt;
-	(void)start_address;
-	(void)count;
-	return 0;
+	shim_log("xengnttab_unmap(%p, %u)", start_address, count);
+	return munmap(start_address, (size_t)count * RING_PAGE_SIZE);
 }
 
 /* ------------------------------------------------------------------------ */

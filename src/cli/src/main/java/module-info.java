@@ -3,6 +3,8 @@ module org.xensshm.cli {
     requires org.xensshm;
     requires org.xensshm.testkit;
     requires info.picocli;
+    // sun.misc.Signal: 'watch' stops on SIGTERM between operations, and exits 0
+    requires jdk.unsupported;
 
     // picocli fills the command classes' annotated fields reflectively
     opens org.xensshm.cli to info.picocli;

@@ -18,4 +18,5 @@ module org.xensshm {
     exports org.xensshm.engine;
     exports org.xensshm.xen;
     exports org.xensshm.devicetree;
+    exports org.xensshm.watch;
 }

@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -128,6 +130,99 @@ final class Cli {
                 } catch (IOException e) {
                     // Temporary files; the system cleans them up.
                 }
+            }
+        }
+    }
+
+    /**
+     * Starts the command without waiting for it, for a long-running one such as {@code watch}: its
+     * output goes to files that {@link Running} reads as it grows.
+     */
+    Running launch(String... arguments) {
+        Started started = start(arguments);
+        return new Running(started.process(), started.out(), started.err());
+    }
+
+    /** A command still running; {@link #close()} kills it if need be and removes its output files. */
+    record Running(Process process, Path out, Path err) implements AutoCloseable {
+
+        /** stdout so far, line by line. */
+        List<String> outLines() {
+            return read(out).lines().toList();
+        }
+
+        /**
+         * Waits until a line of stdout matches (up to 60 s, which only catches a hang) and returns
+         * it; fails with what the command printed when it does not come or the command ends.
+         */
+        String awaitLine(Predicate<String> matching) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                Optional<String> line = outLines().stream().filter(matching).findFirst();
+                if (line.isPresent()) {
+                    return line.get();
+                }
+                if (!process.isAlive()) {
+                    break;
+                }
+                pause();
+            }
+            throw new AssertionError("no such line (" + (process.isAlive() ? "still running" : "exit "
+                    + process.exitValue()) + ")\n--- stdout\n" + read(out) + "--- stderr\n" + read(err));
+        }
+
+        /** SIGTERM, then the run as it ended (within 60 s). */
+        Run terminate() {
+            process.destroy();
+            return awaitEnd();
+        }
+
+        /** SIGKILL, at once. */
+        void kill() {
+            process.destroyForcibly();
+            try {
+                process.waitFor(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Waits (up to 60 s) for the command to end by itself. */
+        Run awaitEnd() {
+            try {
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    throw new AssertionError("still running after 60 s\n--- stdout\n" + read(out));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+            return new Run(process.exitValue(), read(out), read(err));
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (process.isAlive()) {
+                kill();
+            }
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+
+        private static String read(Path file) {
+            try {
+                return Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private static void pause() {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
             }
         }
     }

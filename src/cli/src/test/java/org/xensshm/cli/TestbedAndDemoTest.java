@@ -140,6 +140,34 @@ class TestbedAndDemoTest {
         assertEquals(List.of(new DetachedTestBed.Domain("alpha", 4)), DetachedTestBed.read(envFile).orElseThrow().domains());
     }
 
+    /** How the README has a person try 'watch' without Xen: domains made and destroyed by 'testbed'. */
+    @Test
+    void theWatcherFollowsDomainsTheTestBedCreatesAndDestroys() throws Exception {
+        assertOk(cli().run("testbed", "start"));
+        Examples.write(dir, "vm4", "name = \"vm4\"\nstatic_shm = [ \"id=ID4, begin=0x100000, size=0x100000, role=owner\" ]\n");
+        try (Cli.Running watch = cli().launch("watch", "--config-dir", dir.toString(), "--unpause")) {
+            watch.awaitLine(line -> line.startsWith("watching for domains"));
+
+            Cli.Run create = cli().run("testbed", "create", "--domain", "vm4=4", "--paused");
+            assertOk(create);
+            assertTrue(create.out().startsWith("domain 4 (vm4) created, paused\n"), create.describe());
+            watch.awaitLine(line -> line.equals("unpaused domain 4 (vm4)"));
+            assertTrue(cli().run("status").out().contains("ID4"));
+
+            assertOk(cli().run("testbed", "destroy", "--domid", "4"));
+            watch.awaitLine(line -> line.equals("detached domain 4 (vm4) (gone): ID4 removed"));
+
+            Cli.Run run = watch.terminate();
+            assertEquals(0, run.status(), run.describe());
+            assertTrue(run.out().contains("refused domain 1 (vm1): it is already running"), run.describe());
+        }
+        assertEquals(List.of(new DetachedTestBed.Domain("vm1", 1), new DetachedTestBed.Domain("vm2", 2),
+                new DetachedTestBed.Domain("vm3", 3)), DetachedTestBed.read(envFile).orElseThrow().domains());
+        Cli.Run taken = cli().run("testbed", "create", "--domain", "again=2");
+        assertEquals(1, taken.status(), taken.describe());
+        assertTrue(taken.err().contains("the test bed has a domain vm2 with domid 2 already"), taken.describe());
+    }
+
     @Test
     void theLauncherIgnoresTheEnvFileOfADeadTestBed() throws Exception {
         assertOk(cli().run("testbed", "start"));

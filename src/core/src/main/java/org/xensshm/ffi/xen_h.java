@@ -28,6 +28,15 @@ public class xen_h extends xen_h$shared {
             .or(SymbolLookup.loaderLookup())
             .or(Linker.nativeLinker().defaultLookup());
 
+    private static final int POLLIN = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLIN 1
+     * }
+     */
+    public static int POLLIN() {
+        return POLLIN;
+    }
     private static final int XEN_DOMCTL_CONFIG_GIC_NATIVE = (int)0L;
     /**
      * {@snippet lang=c :
@@ -180,6 +189,68 @@ public class xen_h extends xen_h$shared {
      */
     public static int XBT_NULL() {
         return XBT_NULL;
+    }
+
+    private static class poll {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_LONG,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("poll");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int poll(struct pollfd *__fds, nfds_t __nfds, int __timeout)
+     * }
+     */
+    public static FunctionDescriptor poll$descriptor() {
+        return poll.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int poll(struct pollfd *__fds, nfds_t __nfds, int __timeout)
+     * }
+     */
+    public static MethodHandle poll$handle() {
+        return poll.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int poll(struct pollfd *__fds, nfds_t __nfds, int __timeout)
+     * }
+     */
+    public static MemorySegment poll$address() {
+        return poll.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int poll(struct pollfd *__fds, nfds_t __nfds, int __timeout)
+     * }
+     */
+    public static int poll(MemorySegment __fds, long __nfds, int __timeout) {
+        var mh$ = poll.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("poll", __fds, __nfds, __timeout);
+            }
+            return (int)mh$.invokeExact(__fds, __nfds, __timeout);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
     }
 
     private static class free {
@@ -781,6 +852,67 @@ public class xen_h extends xen_h$shared {
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("xc_domain_pause", xch, domid);
+            }
+            return (int)mh$.invokeExact(xch, domid);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_domain_unpause {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_INT,
+            xen_h.C_POINTER,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_unpause");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_unpause(xc_interface *xch, uint32_t domid)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_unpause$descriptor() {
+        return xc_domain_unpause.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_unpause(xc_interface *xch, uint32_t domid)
+     * }
+     */
+    public static MethodHandle xc_domain_unpause$handle() {
+        return xc_domain_unpause.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_unpause(xc_interface *xch, uint32_t domid)
+     * }
+     */
+    public static MemorySegment xc_domain_unpause$address() {
+        return xc_domain_unpause.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_unpause(xc_interface *xch, uint32_t domid)
+     * }
+     */
+    public static int xc_domain_unpause(MemorySegment xch, int domid) {
+        var mh$ = xc_domain_unpause.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_unpause", xch, domid);
             }
             return (int)mh$.invokeExact(xch, domid);
         } catch (Error | RuntimeException ex) {
@@ -2189,6 +2321,66 @@ public class xen_h extends xen_h$shared {
         }
     }
 
+    private static class xs_check_watch {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_POINTER,
+            xen_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xs_check_watch");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * char **xs_check_watch(struct xs_handle *h)
+     * }
+     */
+    public static FunctionDescriptor xs_check_watch$descriptor() {
+        return xs_check_watch.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * char **xs_check_watch(struct xs_handle *h)
+     * }
+     */
+    public static MethodHandle xs_check_watch$handle() {
+        return xs_check_watch.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * char **xs_check_watch(struct xs_handle *h)
+     * }
+     */
+    public static MemorySegment xs_check_watch$address() {
+        return xs_check_watch.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * char **xs_check_watch(struct xs_handle *h)
+     * }
+     */
+    public static MemorySegment xs_check_watch(MemorySegment h) {
+        var mh$ = xs_check_watch.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xs_check_watch", h);
+            }
+            return (MemorySegment)mh$.invokeExact(h);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class xs_read_watch {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             xen_h.C_POINTER,
@@ -2434,6 +2626,130 @@ public class xen_h extends xen_h$shared {
         }
     }
 
+    private static class xs_introduce_domain {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_BOOL,
+            xen_h.C_POINTER,
+            xen_h.C_INT,
+            xen_h.C_LONG,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xs_introduce_domain");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * bool xs_introduce_domain(struct xs_handle *h, unsigned int domid, unsigned long mfn, unsigned int eventchn)
+     * }
+     */
+    public static FunctionDescriptor xs_introduce_domain$descriptor() {
+        return xs_introduce_domain.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * bool xs_introduce_domain(struct xs_handle *h, unsigned int domid, unsigned long mfn, unsigned int eventchn)
+     * }
+     */
+    public static MethodHandle xs_introduce_domain$handle() {
+        return xs_introduce_domain.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * bool xs_introduce_domain(struct xs_handle *h, unsigned int domid, unsigned long mfn, unsigned int eventchn)
+     * }
+     */
+    public static MemorySegment xs_introduce_domain$address() {
+        return xs_introduce_domain.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * bool xs_introduce_domain(struct xs_handle *h, unsigned int domid, unsigned long mfn, unsigned int eventchn)
+     * }
+     */
+    public static boolean xs_introduce_domain(MemorySegment h, int domid, long mfn, int eventchn) {
+        var mh$ = xs_introduce_domain.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xs_introduce_domain", h, domid, mfn, eventchn);
+            }
+            return (boolean)mh$.invokeExact(h, domid, mfn, eventchn);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xs_release_domain {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_BOOL,
+            xen_h.C_POINTER,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xs_release_domain");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * bool xs_release_domain(struct xs_handle *h, unsigned int domid)
+     * }
+     */
+    public static FunctionDescriptor xs_release_domain$descriptor() {
+        return xs_release_domain.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * bool xs_release_domain(struct xs_handle *h, unsigned int domid)
+     * }
+     */
+    public static MethodHandle xs_release_domain$handle() {
+        return xs_release_domain.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * bool xs_release_domain(struct xs_handle *h, unsigned int domid)
+     * }
+     */
+    public static MemorySegment xs_release_domain$address() {
+        return xs_release_domain.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * bool xs_release_domain(struct xs_handle *h, unsigned int domid)
+     * }
+     */
+    public static boolean xs_release_domain(MemorySegment h, int domid) {
+        var mh$ = xs_release_domain.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xs_release_domain", h, domid);
+            }
+            return (boolean)mh$.invokeExact(h, domid);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class xs_get_domain_path {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             xen_h.C_POINTER,
@@ -2488,6 +2804,67 @@ public class xen_h extends xen_h$shared {
                 traceDowncall("xs_get_domain_path", h, domid);
             }
             return (MemorySegment)mh$.invokeExact(h, domid);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xs_is_domain_introduced {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            xen_h.C_BOOL,
+            xen_h.C_POINTER,
+            xen_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xs_is_domain_introduced");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * bool xs_is_domain_introduced(struct xs_handle *h, unsigned int domid)
+     * }
+     */
+    public static FunctionDescriptor xs_is_domain_introduced$descriptor() {
+        return xs_is_domain_introduced.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * bool xs_is_domain_introduced(struct xs_handle *h, unsigned int domid)
+     * }
+     */
+    public static MethodHandle xs_is_domain_introduced$handle() {
+        return xs_is_domain_introduced.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * bool xs_is_domain_introduced(struct xs_handle *h, unsigned int domid)
+     * }
+     */
+    public static MemorySegment xs_is_domain_introduced$address() {
+        return xs_is_domain_introduced.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * bool xs_is_domain_introduced(struct xs_handle *h, unsigned int domid)
+     * }
+     */
+    public static boolean xs_is_domain_introduced(MemorySegment h, int domid) {
+        var mh$ = xs_is_domain_introduced.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xs_is_domain_introduced", h, domid);
+            }
+            return (boolean)mh$.invokeExact(h, domid);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

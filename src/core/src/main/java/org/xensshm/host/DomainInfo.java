@@ -46,6 +46,15 @@ public record DomainInfo(int domid, int flags, long totalPages, long maxPages, U
     }
 
     /**
+     * Paused by the toolstack, e.g. created with {@code xl create -p} and not unpaused yet.
+     *
+     * @return true when paused
+     */
+    public boolean paused() {
+        return (flags & PAUSED) != 0;
+    }
+
+    /**
      * Neither dying nor shut down: a domain that can take part in new sharing.
      *
      * @return true when it can take part in new sharing

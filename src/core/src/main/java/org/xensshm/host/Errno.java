@@ -10,6 +10,8 @@ public final class Errno {
     public static final int ENOENT = 2;
     /** No such process (a missing domain). */
     public static final int ESRCH = 3;
+    /** Interrupted system call. */
+    public static final int EINTR = 4;
     /** Input/output error. */
     public static final int EIO = 5;
     /** Argument list too long. */
@@ -46,12 +48,14 @@ public final class Errno {
     public static final int ECONNRESET = 104;
     /** Not connected. */
     public static final int ENOTCONN = 107;
+    /** Timed out (a xenstored request past its deadline). */
     public static final int ETIMEDOUT = 110;
+    /** Connection refused (nothing answers at xenstored's socket). */
     public static final int ECONNREFUSED = 111;
 
     private static final Map<Integer, String> NAMES = Map.ofEntries(
             Map.entry(EPERM, "EPERM"), Map.entry(ENOENT, "ENOENT"), Map.entry(ESRCH, "ESRCH"),
-            Map.entry(EIO, "EIO"), Map.entry(E2BIG, "E2BIG"), Map.entry(EBADF, "EBADF"),
+            Map.entry(EINTR, "EINTR"), Map.entry(EIO, "EIO"), Map.entry(E2BIG, "E2BIG"), Map.entry(EBADF, "EBADF"),
             Map.entry(EAGAIN, "EAGAIN"), Map.entry(ENOMEM, "ENOMEM"), Map.entry(EACCES, "EACCES"),
             Map.entry(EFAULT, "EFAULT"), Map.entry(EBUSY, "EBUSY"), Map.entry(EEXIST, "EEXIST"),
             Map.entry(EINVAL, "EINVAL"), Map.entry(ENOSPC, "ENOSPC"), Map.entry(EPIPE, "EPIPE"),

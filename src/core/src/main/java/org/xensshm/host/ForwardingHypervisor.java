@@ -71,4 +71,9 @@ public abstract class ForwardingHypervisor implements Hypervisor {
     public void destroyDomain(int domid) {
         delegate.destroyDomain(domid);
     }
+
+    @Override
+    public void unpause(int domid) {
+        delegate.unpause(domid);
+    }
 }

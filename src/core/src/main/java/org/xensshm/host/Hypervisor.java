@@ -103,4 +103,13 @@ public interface Hypervisor {
      * @param domid the domain
      */
     void destroyDomain(int domid);
+
+    /**
+     * Lets a domain the toolstack paused run (XEN_DOMCTL_unpausedomain), as {@code xl unpause}
+     * does for a domain created with {@code xl create -p}. Xen counts pauses: one unpause undoes
+     * one pause, and it refuses with EINVAL when the domain is not paused by the toolstack.
+     *
+     * @param domid the domain
+     */
+    void unpause(int domid);
 }

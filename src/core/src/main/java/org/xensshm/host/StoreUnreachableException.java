@@ -26,11 +26,25 @@ public class StoreUnreachableException extends XenCallException {
 
     private final Reason reason;
 
+    /**
+     * xenstored cannot be reached.
+     *
+     * @param call      the libxenstore call
+     * @param arguments its arguments, for messages
+     * @param errno     the errno it ended with
+     * @param reason    whether the daemon is not running, did not answer in time, or went away
+     * @param detail    what that means and what to do
+     */
     public StoreUnreachableException(String call, String arguments, int errno, Reason reason, String detail) {
         super(call, arguments, errno, detail);
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
+    /**
+     * Why xenstored cannot be reached.
+     *
+     * @return the reason
+     */
     public Reason reason() {
         return reason;
     }

@@ -42,6 +42,8 @@ final class Native {
             capturing(xen_h.xc_domain_create$address(), xen_h.xc_domain_create$descriptor());
     static final MethodHandle XC_DOMAIN_DESTROY =
             capturing(xen_h.xc_domain_destroy$address(), xen_h.xc_domain_destroy$descriptor());
+    static final MethodHandle XC_DOMAIN_UNPAUSE =
+            capturing(xen_h.xc_domain_unpause$address(), xen_h.xc_domain_unpause$descriptor());
     static final MethodHandle XC_DOMAIN_SETMAXMEM =
             capturing(xen_h.xc_domain_setmaxmem$address(), xen_h.xc_domain_setmaxmem$descriptor());
     static final MethodHandle XC_DOMAIN_POPULATE_PHYSMAP_EXACT = capturing(
@@ -74,6 +76,13 @@ final class Native {
     static final MethodHandle XS_UNWATCH = capturing(xen_h.xs_unwatch$address(), xen_h.xs_unwatch$descriptor());
     static final MethodHandle XS_READ_WATCH =
             capturing(xen_h.xs_read_watch$address(), xen_h.xs_read_watch$descriptor());
+    static final MethodHandle XS_CHECK_WATCH =
+            capturing(xen_h.xs_check_watch$address(), xen_h.xs_check_watch$descriptor());
+    static final MethodHandle XS_INTRODUCE_DOMAIN =
+            capturing(xen_h.xs_introduce_domain$address(), xen_h.xs_introduce_domain$descriptor());
+    static final MethodHandle XS_RELEASE_DOMAIN =
+            capturing(xen_h.xs_release_domain$address(), xen_h.xs_release_domain$descriptor());
+    static final MethodHandle POLL = capturing(xen_h.poll$address(), xen_h.poll$descriptor());
 
     private Native() {
     }

@@ -356,6 +356,12 @@ public final class XenControl extends NativeHandle implements Hypervisor {
                 (slot, handle) -> (int) Native.XC_DOMAIN_DESTROY.invokeExact(slot, handle, domid));
     }
 
+    @Override
+    public void unpause(int domid) {
+        check("xc_domain_unpause", "domid=" + domid,
+                (slot, handle) -> (int) Native.XC_DOMAIN_UNPAUSE.invokeExact(slot, handle, domid));
+    }
+
     /** A libxenctrl call that returns a negative value and sets errno on failure. */
     private interface Call {
         int run(MemorySegment errnoSlot, MemorySegment handle) throws Throwable;

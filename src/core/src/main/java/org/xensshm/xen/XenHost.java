@@ -46,6 +46,9 @@ public final class XenHost implements AutoCloseable {
     /**
      * As {@link #open()}, with xenstore requests that wait at most {@code storeDeadline} for
      * xenstored's answer before the connection is shut down (see {@link XenStore}).
+     *
+     * @param storeDeadline how long one xenstore request may wait
+     * @return the host; close it when done
      */
     public static XenHost open(Duration storeDeadline) {
         XenControl hypervisor;

@@ -22,18 +22,21 @@ import java.util.function.BiFunction;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xensshm.ffi.pollfd;
 import org.xensshm.ffi.xen_h;
 import org.xensshm.ffi.xs_permissions;
 import org.xensshm.host.Errno;
 import org.xensshm.host.Store;
 import org.xensshm.host.StoreUnreachableException;
+import org.xensshm.host.StoreWatches;
 import org.xensshm.host.WatchEvent;
 import org.xensshm.host.XenCallException;
 import org.xensshm.host.XsPermission;
 
 /**
  * A libxenstore connection (the xenstored unix socket first, as xs_open does), as the engine's
- * {@link Store}. Every request takes a transaction id, {@link #NO_TRANSACTION} for none;
+ * {@link Store}, and as the {@link StoreWatches} a watching service waits on (give that a
+ * connection of its own). Every request takes a transaction id, {@link #NO_TRANSACTION} for none;
  * {@link #begin()} gives a transaction value bound to this connection. Strings and arrays
  * libxenstore returns are copied and freed at once. Thread-safe.
  *
@@ -46,7 +49,7 @@ import org.xensshm.host.XsPermission;
  * socket connection can be cut so; through the {@code /dev/xen/xenbus} device (xenstored in
  * another domain) there is no deadline.
  */
-public final class XenStore extends NativeHandle implements Store {
+public final class XenStore extends NativeHandle implements Store, StoreWatches {
 
     /** XBT_NULL: a request outside any transaction. */
     public static final int NO_TRANSACTION = 0;
@@ -97,6 +100,7 @@ public final class XenStore extends NativeHandle implements Store {
     /**
      * Connects to xenstored, with requests that wait at most {@link #DEFAULT_DEADLINE}.
      *
+     * @return the connection; close it when done
      * @throws NativeAccessUnavailableException when the JVM or the host lacks what this needs
      * @throws StoreUnreachableException        when no xenstored runs where libxenstore looks
      * @throws XenCallException                 when the connection is refused otherwise
@@ -452,16 +456,12 @@ public final class XenStore extends NativeHandle implements Store {
      * @param path the node to watch
      * @param token given back with each event
      */
+    @Override
     public void watch(String path, String token) {
         watchRequest("xs_watch", path, token, Native.XS_WATCH);
     }
 
-    /**
-     * Removes a watch.
-     *
-     * @param path the watched node
-     * @param token the token it was set with
-     */
+    @Override
     public void unwatch(String path, String token) {
         watchRequest("xs_unwatch", path, token, Native.XS_UNWATCH);
     }
@@ -492,6 +492,108 @@ public final class XenStore extends NativeHandle implements Store {
                 } finally {
                     Native.free(event);
                 }
+            }
+        });
+    }
+
+    /**
+     * The next fired watch, waiting at most {@code timeout}. With a watch registered, libxenstore's
+     * reader thread queues events and makes {@link #fileDescriptor()} readable; this polls that
+     * descriptor, then takes an event without blocking (xs_check_watch). The descriptor does not
+     * wake when xenstored dies, but xs_check_watch then reports the connection gone, so a lost
+     * daemon is noticed within one {@code timeout}. Waiting for events has no deadline.
+     *
+     * @param timeout how long to wait for an event
+     * @return the event, or empty when none came in time
+     * @throws XenCallException when the connection to xenstored is lost
+     */
+    @Override
+    public Optional<WatchEvent> awaitEvent(Duration timeout) {
+        int millis = (int) Math.clamp(timeout.toMillis(), 0, Integer.MAX_VALUE);
+        return withHandle(h -> {
+            Optional<WatchEvent> queued = checkWatch(h);
+            if (queued.isPresent() || millis == 0) {
+                return queued;
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment slot = Native.errnoSlot(arena);
+                MemorySegment fds = pollfd.allocate(arena);
+                pollfd.fd(fds, xen_h.xs_fileno(h));
+                pollfd.events(fds, (short) xen_h.POLLIN());
+                int rc = (int) Native.POLL.invokeExact(slot, fds, 1L, millis);
+                if (rc < 0 && Native.errno(slot) != Errno.EINTR) {
+                    throw failure("poll", NO_TRANSACTION, "xenstore watch descriptor", Native.errno(slot));
+                }
+            }
+            return checkWatch(h);
+        });
+    }
+
+    /** An event libxenstore has queued, without waiting; fails when the connection is gone. */
+    private Optional<WatchEvent> checkWatch(MemorySegment h) throws Throwable {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slot = Native.errnoSlot(arena);
+            MemorySegment event = (MemorySegment) Native.XS_CHECK_WATCH.invokeExact(slot, h);
+            if (event.equals(MemorySegment.NULL)) {
+                int errno = Native.errno(slot);
+                if (errno == Errno.EAGAIN) {
+                    return Optional.empty();
+                }
+                // As for xs_read_watch: EINVAL once the reader thread has lost the connection.
+                throw failure("xs_check_watch", NO_TRANSACTION, "", errno == Errno.EINVAL ? Errno.ECONNRESET : errno);
+            }
+            try {
+                // xs_check_watch does not say how many strings it returns: path and token at least.
+                List<String> fields = stringArray(event, Math.max(xen_h.XS_WATCH_PATH(), xen_h.XS_WATCH_TOKEN()) + 1);
+                return Optional.of(new WatchEvent(fields.get(xen_h.XS_WATCH_PATH()), fields.get(xen_h.XS_WATCH_TOKEN())));
+            } finally {
+                Native.free(event);
+            }
+        }
+    }
+
+    /**
+     * Tells xenstored about a domain a toolstack has built (XS_INTRODUCE), which fires
+     * {@link StoreWatches#INTRODUCE_DOMAIN}: xenstored maps the domain's ring page and binds the
+     * event channel {@code port} the guest listens on. A second introduce of the same domain only
+     * rebinds the event channel. Privileged: dom0's toolstack does it.
+     *
+     * @param domid   the domain
+     * @param ringGfn the guest frame of the domain's xenstore ring (xenstored 4.17 maps the
+     *                reserved grant instead and ignores it)
+     * @param port    the event channel the guest listens on
+     */
+    public void introduceDomain(int domid, long ringGfn, int port) {
+        request("xs_introduce_domain", "domid=" + domid, h -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment slot = Native.errnoSlot(arena);
+                boolean ok = (boolean) Native.XS_INTRODUCE_DOMAIN.invokeExact(slot, h, domid, ringGfn, port);
+                if (!ok) {
+                    throw failure("xs_introduce_domain", NO_TRANSACTION, "domid=" + domid + ", gfn=0x"
+                            + Long.toHexString(ringGfn) + ", port=" + port, Native.errno(slot));
+                }
+                return null;
+            }
+        });
+    }
+
+    /**
+     * Tells xenstored a domain is gone (XS_RELEASE), which fires {@link StoreWatches#RELEASE_DOMAIN}.
+     * A toolstack does it after destroying a domain (xenstored also does it by itself for a dying
+     * domain, on Xen's VIRQ_DOM_EXC).
+     *
+     * @param domid the domain
+     * @return false when xenstored had no such domain introduced (ENOENT)
+     */
+    public boolean releaseDomain(int domid) {
+        return request("xs_release_domain", "domid=" + domid, h -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment slot = Native.errnoSlot(arena);
+                boolean ok = (boolean) Native.XS_RELEASE_DOMAIN.invokeExact(slot, h, domid);
+                if (!ok && Native.errno(slot) != Errno.ENOENT) {
+                    throw failure("xs_release_domain", NO_TRANSACTION, "domid=" + domid, Native.errno(slot));
+                }
+                return ok;
             }
         });
     }

@@ -3,6 +3,7 @@ package org.xensshm.testkit;
 import java.util.List;
 
 import org.xensshm.host.Store;
+import org.xensshm.host.StoreTransaction;
 import org.xensshm.host.XsPermission;
 
 /**
@@ -25,18 +26,39 @@ public final class DomainDirectories {
     public static void write(Store store, int domid) {
         String path = store.domainPath(domid);
         store.inTransaction(8, tx -> {
-            tx.write(path, "");
-            tx.setPermissions(path, domid == 0 ? List.of(DOM0_ONLY)
-                    : List.of(DOM0_ONLY, new XsPermission(domid, XsPermission.Access.READ)));
+            writeDirectory(tx, path, domid);
             return null;
         });
     }
 
     /**
+     * Writes the directory with the domain's {@code name} in it, in one transaction as libxl
+     * does, so that whoever sees the directory sees the name too.
+     *
+     * @param domid the domain
+     * @param name the domain's name
+     * @param store the store
+     */
+    public static void write(Store store, int domid, String name) {
+        String path = store.domainPath(domid);
+        store.inTransaction(8, tx -> {
+            writeDirectory(tx, path, domid);
+            tx.write(path + "/name", name);
+            return null;
+        });
+    }
+
+    private static void writeDirectory(StoreTransaction tx, String path, int domid) {
+        tx.write(path, "");
+        tx.setPermissions(path, domid == 0 ? List.of(DOM0_ONLY)
+                : List.of(DOM0_ONLY, new XsPermission(domid, XsPermission.Access.READ)));
+    }
+
+    /**
      * Removes the directory, as a toolstack's teardown of the domain does.
      *
-     * @param store the store to remove it from
      * @param domid the domain
+     * @param store the store
      */
     public static void remove(Store store, int domid) {
         String path = store.domainPath(domid);

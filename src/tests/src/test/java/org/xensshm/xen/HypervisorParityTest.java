@@ -110,6 +110,40 @@ class HypervisorParityTest {
         }
     }
 
+    /** Unpausing, as a watcher does after an attach: the same answers and flags on both backends. */
+    @Test
+    void bothBackendsUnpauseAlike(SimulatedHypervisor sim) {
+        sim.reset();
+        List<String> nativeResults;
+        try (XenControl xen = XenControl.open()) {
+            sim.createDomain(1);
+            sim.pauseDomain(1);
+            nativeResults = unpauseTwice(xen);
+        }
+        InMemoryHypervisor memory = new InMemoryHypervisor();
+        memory.createDomain(1);
+        memory.pause(1);
+
+        assertEquals(List.of("paused: true", "unpause 1: ok", "paused: false", "unpause 1: 22", "unpause 9: 3"),
+                nativeResults);
+        assertEquals(nativeResults, unpauseTwice(memory));
+    }
+
+    private static List<String> unpauseTwice(Hypervisor hypervisor) {
+        List<String> results = new ArrayList<>();
+        results.add("paused: " + hypervisor.domainInfo(1).orElseThrow().paused());
+        for (int domid : new int[] {1, 1, 9}) {
+            try {
+                hypervisor.unpause(domid);
+                results.add("unpause " + domid + ": ok");
+                results.add("paused: " + hypervisor.domainInfo(1).orElseThrow().paused());
+            } catch (XenCallException e) {
+                results.add("unpause " + domid + ": " + e.errno());
+            }
+        }
+        return results;
+    }
+
     /** Sets the host up, maps the pages, then removes each target page; returns every result as text. */
     private static List<String> run(Step step, Hypervisor hypervisor, Host host) {
         host.createDomain(1);

@@ -15,6 +15,7 @@ public final class Commands {
                 .addSubcommand(new DetachCommand())
                 .addSubcommand(new StatusCommand())
                 .addSubcommand(new ReconcileCommand())
+                .addSubcommand(new WatchCommand())
                 .addSubcommand(new SelftestCommand())
                 .addSubcommand(new DtCommand())
                 .addSubcommand(new Dom0lessCommand())

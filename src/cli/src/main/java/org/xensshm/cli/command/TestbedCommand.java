@@ -7,11 +7,13 @@ import org.xensshm.testkit.testbed.DetachedTestBed.Domain;
 
 import picocli.CommandLine.Command;
 
-/** {@code testbed start|stop|status}: the user-space Xen as an environment that stays up. */
+/** {@code testbed start|stop|status|create|destroy}: the user-space Xen as an environment that stays up. */
 @Command(name = "testbed", header = "Run the user-space Xen as a long-lived test bed.",
         description = "A simulated hypervisor and a real xenstored that stay up between commands: after "
-                + "'testbed start' the launcher points every command at them, until 'testbed stop'.",
-        subcommands = {TestbedStartCommand.class, TestbedStopCommand.class, TestbedStatusCommand.class})
+                + "'testbed start' the launcher points every command at them, until 'testbed stop'. "
+                + "'testbed create' and 'testbed destroy' add and remove domains as xl does.",
+        subcommands = {TestbedStartCommand.class, TestbedStopCommand.class, TestbedStatusCommand.class,
+                TestbedCreateCommand.class, TestbedDestroyCommand.class})
 final class TestbedCommand extends CliCommand {
 
     /** Set by the launcher; the same default as the launcher's for a JVM started by hand. */

@@ -20,6 +20,14 @@ public final class Json {
         return out.append('\n').toString();
     }
 
+    /** The value as JSON on one line (for JSON Lines), ending with a newline. */
+    public static String line(Object value) {
+        StringBuilder out = new StringBuilder();
+        append(out, value, null);
+        return out.append('\n').toString();
+    }
+
+    /** {@code indent} null: no line breaks and no indentation. */
     private static void append(StringBuilder out, Object value, String indent) {
         switch (value) {
             case null -> out.append("null");
@@ -38,20 +46,20 @@ public final class Json {
             out.append("{}");
             return;
         }
-        String inner = indent + "  ";
-        out.append("{\n");
+        String inner = indent == null ? null : indent + "  ";
+        out.append(indent == null ? "{" : "{\n");
         int left = map.size();
         for (Map.Entry<?, ?> entry : map.entrySet()) {
             if (!(entry.getKey() instanceof String key)) {
                 throw new IllegalArgumentException("JSON object keys must be strings: " + entry.getKey());
             }
-            out.append(inner);
+            out.append(inner == null ? "" : inner);
             string(out, key);
-            out.append(": ");
+            out.append(inner == null ? ":" : ": ");
             append(out, entry.getValue(), inner);
-            out.append(--left > 0 ? ",\n" : "\n");
+            out.append(separator(--left > 0, indent));
         }
-        out.append(indent).append('}');
+        out.append(indent == null ? "" : indent).append('}');
     }
 
     private static void array(StringBuilder out, List<?> list, String indent) {
@@ -59,14 +67,19 @@ public final class Json {
             out.append("[]");
             return;
         }
-        String inner = indent + "  ";
-        out.append("[\n");
+        String inner = indent == null ? null : indent + "  ";
+        out.append(indent == null ? "[" : "[\n");
         for (int i = 0; i < list.size(); i++) {
-            out.append(inner);
+            out.append(inner == null ? "" : inner);
             append(out, list.get(i), inner);
-            out.append(i + 1 < list.size() ? ",\n" : "\n");
+            out.append(separator(i + 1 < list.size(), indent));
         }
-        out.append(indent).append(']');
+        out.append(indent == null ? "" : indent).append(']');
+    }
+
+    /** After an element: a comma if more follow, and a line break unless all is on one line. */
+    private static String separator(boolean more, String indent) {
+        return (more ? "," : "") + (indent == null ? "" : "\n");
     }
 
     /** RFC 8259: quote, backslash and control characters escaped; everything else as is. */

@@ -31,6 +31,15 @@ public final class Output {
         out.flush();
     }
 
+    /**
+     * One event of a command that reports as it goes: its text line, or with --json its JSON on one
+     * line (JSON Lines); flushed at once, for a log that follows it.
+     */
+    public void event(View view) {
+        out.print(json ? Json.line(view.json()) : view.text());
+        out.flush();
+    }
+
     /** Progress for a person; silent with --json, where stdout holds only the result. */
     public void say(String line) {
         if (!json) {

@@ -53,6 +53,21 @@ class JsonTest {
     }
 
     @Test
+    void aLineHoldsTheSameValueOnOneLine() {
+        Map<String, Object> value = new LinkedHashMap<>();
+        value.put("event", "attached");
+        value.put("text", "two\nlines");
+        value.put("list", List.of(1, Map.of("k", "v"), List.of()));
+        value.put("empty", Map.of());
+
+        String line = Json.line(value);
+
+        assertEquals("{\"event\":\"attached\",\"text\":\"two\\nlines\",\"list\":[1,{\"k\":\"v\"},[]],\"empty\":{}}\n",
+                line);
+        assertEquals(JsonReader.parse(Json.write(value)), JsonReader.parse(line));
+    }
+
+    @Test
     void refusesWhatItCannotWriteExactly() {
         assertThrows(IllegalArgumentException.class, () -> Json.write(1.5));
         assertThrows(IllegalArgumentException.class, () -> Json.write(Map.of(1, "x")));

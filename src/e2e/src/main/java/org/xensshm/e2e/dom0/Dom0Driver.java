@@ -56,7 +56,8 @@ public final class Dom0Driver {
             case SERIES_FIXED -> List.of(CliScenarios.selfTest(kind), facts(),
                     SharingScenarios.twoBorrowers(), SharingScenarios.largeRegion(),
                     SharingScenarios.ownerDestroyedWhileBorrowed(), TeardownTiming.compare(EngineSettings.defaults()),
-                    ReadOnlyProbe.probe(EngineSettings.defaults()), InteropScenario.withTheVendorToolstack());
+                    ReadOnlyProbe.probe(EngineSettings.defaults()), InteropScenario.withTheVendorToolstack(),
+                    WatchScenario.followsDomains(EngineSettings.defaults()));
         };
     }
 

@@ -168,6 +168,11 @@ final class Lab {
         return info.map(i -> i.dying() ? "dying" : "alive").orElse("gone");
     }
 
+    /** A guest something else unpaused (a watcher): the lab must not unpause it again. */
+    void markRunning(Guest guest) {
+        running.add(guest.domid());
+    }
+
     /** A domain the scenario destroyed by other means: no longer the lab's to destroy. */
     void forget(Guest guest) {
         guests.remove(guest);

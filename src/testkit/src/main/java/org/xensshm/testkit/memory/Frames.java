@@ -56,6 +56,8 @@ final class Frames {
         int targetedBy;
         boolean dying;
         boolean shutdown;
+        /** The toolstack's pause count (controller_pause_count): paused while above 0. */
+        int pauseCount;
         /** Pages this domain owns that are not free; their number is its tot_pages. */
         final Set<Page> owned = Collections.newSetFromMap(new IdentityHashMap<>());
         long maxPages;

@@ -148,7 +148,8 @@ public final class InMemoryHypervisor implements Hypervisor {
         if (d == null) {
             return Optional.empty();
         }
-        int flags = (d.dying ? DomainInfo.DYING : 0) | (d.shutdown ? DomainInfo.SHUTDOWN : 0);
+        int flags = (d.dying ? DomainInfo.DYING : 0) | (d.shutdown ? DomainInfo.SHUTDOWN : 0)
+                | (d.pauseCount > 0 ? DomainInfo.PAUSED : 0);
         return Optional.of(new DomainInfo(domid, flags, d.owned.size(), d.maxPages, d.handle));
     }
 
@@ -410,9 +411,39 @@ public final class InMemoryHypervisor implements Hypervisor {
     }
 
     /**
+     * Lets the domain run: one pause fewer (XEN_DOMCTL_unpausedomain). EINVAL when the toolstack
+     * has not paused it, ESRCH if missing.
+     */
+    @Override
+    public synchronized void unpause(int domid) {
+        String args = "domid=" + domid;
+        requireSane("xc_domain_unpause", args);
+        Domain domain = existing("xc_domain_unpause", args, domid);
+        if (domain.pauseCount == 0) {
+            throw new XenCallException("xc_domain_unpause", args, Errno.EINVAL);
+        }
+        domain.pauseCount--;
+    }
+
+    /**
+     * Pauses the domain as the toolstack does (XEN_DOMCTL_pausedomain), e.g. while building it
+     * for {@code xl create -p}. EINVAL for dom0, ESRCH if missing.
+     *
+     * @param domid the domain
+     */
+    public synchronized void pause(int domid) {
+        String args = "domid=" + domid;
+        Domain domain = existing("xc_domain_pause", args, domid);
+        if (domid == 0) {
+            throw new XenCallException("xc_domain_pause", args, Errno.EINVAL);
+        }
+        domain.pauseCount++;
+    }
+
+    /**
      * Marks the domain shut down, as a guest's poweroff does before the toolstack destroys it.
      *
-     * @param domid the domain's id
+     * @param domid the domain
      */
     public synchronized void shutdown(int domid) {
         existing("shutdown", "domid=" + domid, domid).shutdown = true;

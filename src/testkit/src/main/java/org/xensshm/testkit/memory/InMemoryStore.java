@@ -1,6 +1,7 @@
 package org.xensshm.testkit.memory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -12,10 +13,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import org.xensshm.host.Errno;
 import org.xensshm.host.Store;
 import org.xensshm.host.StoreTransaction;
+import org.xensshm.host.StoreWatches;
+import org.xensshm.host.WatchEvent;
 import org.xensshm.host.XenCallException;
 import org.xensshm.host.XsPermission;
 
@@ -31,6 +37,11 @@ import org.xensshm.host.XsPermission;
  * it found absent, was changed by another commit after the transaction began. A node's child list
  * belongs to the node, so creating or removing a child changes the parent too. This is at least as
  * strict as xenstored, which compares generation counts of the nodes a transaction accessed.
+ *
+ * <p>Watches ({@link #watches()}) fire as xenstored's do: once when registered, then for every
+ * committed change at or under their path, in commit order; the special paths
+ * {@code @introduceDomain} and {@code @releaseDomain} fire when a test introduces or releases a
+ * domain ({@link #introduceDomain}, {@link #releaseDomain}), as a toolstack tells xenstored.
  *
  * <p>The store starts with the root node only (owner dom0, no access for others); a test sets
  * up {@code /local/domain/<domid>} as a toolstack would. Thread-safe.
@@ -58,6 +69,11 @@ public final class InMemoryStore implements Store {
     /** Start generations of open transactions (with multiplicity), for pruning lastChange. */
     private final TreeMap<Long, Integer> openStarts = new TreeMap<>();
     private final FaultCounter faults = new FaultCounter();
+    private final List<Watches> watchConnections = new CopyOnWriteArrayList<>();
+    /** Domains introduced and not released, as xenstored keeps them. */
+    private final Set<Integer> introduced = new HashSet<>();
+    /** Set once the watch connections were cut, as when xenstored dies. */
+    private volatile XenCallException watchesLost;
 
     /** An empty store (the root node only). */
     public InMemoryStore() {
@@ -99,6 +115,141 @@ public final class InMemoryStore implements Store {
                 return InMemoryStore.this.domainPath(d);
             }
         };
+    }
+
+    /**
+     * A connection for watches, as a service that waits for changes opens one.
+     *
+     * @return the connection; close it when done
+     */
+    public StoreWatches watches() {
+        Watches connection = new Watches();
+        watchConnections.add(connection);
+        return connection;
+    }
+
+    /**
+     * Tells the store a toolstack has built the domain (XS_INTRODUCE): fires
+     * {@code @introduceDomain}, unless the domain is introduced already (xenstored then only
+     * rebinds its event channel).
+     *
+     * @param domid the domain
+     */
+    public void introduceDomain(int domid) {
+        if (domid <= 0) {
+            throw new XenCallException("xs_introduce_domain", "domid=" + domid, Errno.EINVAL);
+        }
+        synchronized (lock) {
+            if (introduced.add(domid)) {
+                fire(StoreWatches.INTRODUCE_DOMAIN);
+            }
+        }
+    }
+
+    /**
+     * Tells the store the domain is gone (XS_RELEASE): fires {@code @releaseDomain}. Returns
+     * false, firing nothing, for a domain that is not introduced (xenstored's ENOENT).
+     *
+     * @param domid the domain
+     * @return whether the domain was introduced
+     */
+    public boolean releaseDomain(int domid) {
+        synchronized (lock) {
+            if (!introduced.remove(domid)) {
+                return false;
+            }
+            fire(StoreWatches.RELEASE_DOMAIN);
+            return true;
+        }
+    }
+
+    /**
+     * Cuts every watch connection, open or opened later, as when xenstored dies: waiting for an
+     * event fails with ECONNRESET from now on.
+     */
+    public void loseWatchConnections() {
+        watchesLost = new XenCallException("xs_check_watch", "", Errno.ECONNRESET,
+                "the connection to xenstored was lost (in-memory store cut)");
+    }
+
+    /** Fires every watch at or above {@code path} with the path changed; caller holds the lock. */
+    private void fire(String path) {
+        for (Watches connection : watchConnections) {
+            connection.fire(path);
+        }
+    }
+
+    /** One connection's watches and the events fired for them, oldest first. */
+    private final class Watches implements StoreWatches {
+        private final Map<String, List<String>> tokensByPath = new HashMap<>();
+        private final LinkedBlockingQueue<WatchEvent> events = new LinkedBlockingQueue<>();
+        private volatile boolean closed;
+
+        @Override
+        public void watch(String path, String token) {
+            checkOpen("xs_watch");
+            if (!path.equals(StoreWatches.INTRODUCE_DOMAIN) && !path.equals(StoreWatches.RELEASE_DOMAIN)) {
+                checkPath("xs_watch", path);
+            }
+            synchronized (lock) {
+                List<String> tokens = tokensByPath.computeIfAbsent(path, p -> new ArrayList<>());
+                if (tokens.contains(token)) {
+                    // xenstored refuses the same path and token twice on one connection
+                    throw new XenCallException("xs_watch", path + ", token=" + token, Errno.EEXIST);
+                }
+                tokens.add(token);
+                events.add(new WatchEvent(path, token));
+            }
+        }
+
+        @Override
+        public void unwatch(String path, String token) {
+            checkOpen("xs_unwatch");
+            synchronized (lock) {
+                List<String> tokens = tokensByPath.get(path);
+                if (tokens == null || !tokens.remove(token)) {
+                    throw new XenCallException("xs_unwatch", path + ", token=" + token, Errno.ENOENT);
+                }
+            }
+        }
+
+        @Override
+        public Optional<WatchEvent> awaitEvent(Duration timeout) {
+            checkOpen("xs_check_watch");
+            try {
+                WatchEvent event = events.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+                checkOpen("xs_check_watch");
+                return Optional.ofNullable(event);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            watchConnections.remove(this);
+        }
+
+        /** Caller holds the store's lock, so events keep the order of the changes. */
+        void fire(String changed) {
+            tokensByPath.forEach((path, tokens) -> {
+                if (changed.equals(path) || path.equals("/") && changed.startsWith("/")
+                        || changed.startsWith(path + "/")) {
+                    tokens.forEach(token -> events.add(new WatchEvent(changed, token)));
+                }
+            });
+        }
+
+        private void checkOpen(String call) {
+            if (watchesLost != null) {
+                throw watchesLost;
+            }
+            if (closed) {
+                throw new XenCallException(call, "", Errno.EBADF, "the watch connection is closed");
+            }
+        }
     }
 
     /**
@@ -299,6 +450,7 @@ public final class InMemoryStore implements Store {
                 }
                 committed = Collections.unmodifiableNavigableMap(next);
                 pruneChangeLog();
+                changed.stream().sorted().forEach(InMemoryStore.this::fire);
                 return true;
             }
         }

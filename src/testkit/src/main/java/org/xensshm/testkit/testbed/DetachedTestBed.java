@@ -63,13 +63,14 @@ public final class DetachedTestBed {
 
         /**
          * Writes the domain's xenstore directory as xl does, with its name, so that the engine can
-         * record regions there and tools can show the name next to the domid.
+         * record regions there and tools can show the name next to the domid, then introduces the
+         * domain to xenstored ({@code @introduceDomain}), as xl does last.
          *
-         * @param store the bed's xenstore
+         * @param store the store
          */
         public void publish(XenStore store) {
-            DomainDirectories.write(store, domid);
-            store.write(XenStore.NO_TRANSACTION, store.domainPath(domid) + "/name", name);
+            DomainDirectories.write(store, domid, name);
+            GuestDomains.introduce(store, domid);
         }
     }
 
@@ -257,9 +258,75 @@ public final class DetachedTestBed {
     }
 
     /**
-     * Stops the daemon if it runs, then removes the bed's directory (state file included) and env
-     * file.
+     * Builds a guest in this bed as {@code xl create [-p]} does ({@link GuestDomains#create}: its
+     * RAM from guest address 0, its directory and name, then introduced to xenstored, which fires
+     * {@code @introduceDomain}) and lists it in the env file. This process is pointed at the bed
+     * first, so the simulator must not have been used in it before.
+     *
+     * @param domain the domain's name and domid
+     * @param paused whether it stays paused, as after {@code xl create -p}
+     * @param ramBytes its RAM, in bytes from guest address 0
+     * @return the bed as its env file now describes it
+     * @throws TestBedUnavailableException when the bed is stale, or the name or domid is taken
      */
+    public DetachedTestBed createDomain(Domain domain, long ramBytes, boolean paused) {
+        for (Domain existing : domains()) {
+            if (existing.name().equals(domain.name()) || existing.domid() == domain.domid()) {
+                throw new TestBedUnavailableException("the test bed has a domain " + existing.name() + " with domid "
+                        + existing.domid() + " already");
+            }
+        }
+        useThisBed();
+        try (XenStore store = XenStore.open()) {
+            GuestDomains.create(SimulatedHypervisor.preloaded(), store, domain.domid(), domain.name(), ramBytes, paused);
+        }
+        List<Domain> domains = new ArrayList<>(domains());
+        domains.add(domain);
+        return withDomains(domains);
+    }
+
+    /**
+     * Tears a guest of this bed down as {@code xl destroy} does ({@link GuestDomains#destroy}:
+     * its directory removed, the domain destroyed and released from xenstored, which fires
+     * {@code @releaseDomain}) and drops it from the env file. This process is pointed at the bed
+     * first, so the simulator must not have been used in it before.
+     *
+     * @param domid the domain
+     * @return the bed as its env file now describes it
+     * @throws TestBedUnavailableException when the bed is stale or has no such domain
+     */
+    public DetachedTestBed destroyDomain(int domid) {
+        List<Domain> domains = new ArrayList<>(domains());
+        if (!domains.removeIf(d -> d.domid() == domid)) {
+            throw new TestBedUnavailableException("the test bed has no domain with domid " + domid);
+        }
+        useThisBed();
+        try (XenStore store = XenStore.open()) {
+            GuestDomains.destroy(SimulatedHypervisor.preloaded(), store, domid);
+        }
+        return withDomains(domains);
+    }
+
+    /** Points this process's simulator and libxenstore at this bed. */
+    private void useThisBed() {
+        if (!alive()) {
+            throw new TestBedUnavailableException("the test bed is stale: its xenstored (pid " + pid()
+                    + ") is gone; 'xen-sshm testbed stop' removes what is left");
+        }
+        // The simulator reads XENSIM_STATE once, when this process first calls it.
+        ProcessEnvironment.set(STATE, stateFile().toString());
+        TestBed.useXenstored(socket());
+    }
+
+    private DetachedTestBed withDomains(List<Domain> domains) {
+        Map<String, String> changed = new LinkedHashMap<>(values);
+        changed.put(DOMAINS, domains.stream().map(d -> d.name() + "=" + d.domid()).collect(Collectors.joining(" ")));
+        DetachedTestBed bed = new DetachedTestBed(envFile, changed);
+        bed.writeEnvFile();
+        return bed;
+    }
+
+    /** Stops the daemon if it runs, then removes the bed's directory (state file included) and env file. */
     public void stop() {
         if (alive()) {
             terminate();
@@ -295,7 +362,7 @@ public final class DetachedTestBed {
 
     /** Written to a temporary file and moved into place, so a reader never sees half of it. */
     private void writeEnvFile() {
-        StringBuilder text = new StringBuilder("# xen-sshm test bed, started " + Instant.now()
+        StringBuilder text = new StringBuilder("# xen-sshm test bed, written " + Instant.now()
                 + "; 'xen-sshm testbed stop' removes it.\n");
         values.forEach((name, value) -> text.append(EnvFileLine.format(name, value)).append('\n'));
         Path partial = envFile.resolveSibling(envFile.getFileName() + ".partial");

@@ -26,15 +26,30 @@ public final class Signals {
     private Signals() {
     }
 
+    /**
+     * Stops the process (SIGSTOP), as a debugger or a hung daemon would be.
+     *
+     * @param pid the process
+     */
     public static void stop(long pid) {
         send(pid, SIGSTOP, "SIGSTOP");
     }
 
+    /**
+     * Lets a stopped process go on (SIGCONT).
+     *
+     * @param pid the process
+     */
     public static void resume(long pid) {
         send(pid, SIGCONT, "SIGCONT");
     }
 
-    /** Whether the process is stopped: state T in /proc/PID/stat (after the command's parenthesis). */
+    /**
+     * Whether the process is stopped: state T in /proc/PID/stat (after the command's parenthesis).
+     *
+     * @param pid the process
+     * @return true when it is stopped; false when it runs or is gone
+     */
     public static boolean stopped(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));

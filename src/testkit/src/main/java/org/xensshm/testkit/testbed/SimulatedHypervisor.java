@@ -17,6 +17,8 @@ import java.util.Arrays;
 import java.util.Optional;
 
 import org.xensshm.host.Errno;
+import org.xensshm.host.XenCallException;
+import org.xensshm.xen.XenStore;
 
 /**
  * The control API of the simulated hypervisor (src/testkit/native/c/xensim.h), which must be preloaded
@@ -126,6 +128,7 @@ public final class SimulatedHypervisor {
     private final MethodHandle domainInfo;
     private final MethodHandle refCount;
     private final MethodHandle shutdownDomain;
+    private final MethodHandle pauseDomain;
     private final MethodHandle setHandle;
     private final MethodHandle panicked;
     private final MethodHandle framesInUse;
@@ -152,6 +155,7 @@ public final class SimulatedHypervisor {
         domainInfo = bind(lookup, "xensim_domain_info", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
         refCount = bind(lookup, "xensim_ref_count", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG));
         shutdownDomain = bind(lookup, "xensim_shutdown_domain", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        pauseDomain = bind(lookup, "xensim_pause_domain", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         setHandle = bind(lookup, "xensim_set_handle", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
         panicked = bind(lookup, "xensim_panicked", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
         framesInUse = bind(lookup, "xensim_frames_in_use", FunctionDescriptor.of(JAVA_LONG));
@@ -233,12 +237,35 @@ public final class SimulatedHypervisor {
 
     /**
      * Destroys the domain as XEN_DOMCTL_destroydomain does: it stays listed as dying while pages it owns
-     * are referenced elsewhere or another domain holds it as its target.
+     * are referenced elsewhere or another domain holds it as its target. Then the xenstored this
+     * process uses, if one answers, releases the domain and fires {@code @releaseDomain}, as a real
+     * xenstored does when Xen tells it (VIRQ_DOM_EXC) that a domain is dying; the test bed's
+     * daemon hears no VIRQ, so it is told here (XS_RELEASE). A domain xenstored never knew is no
+     * error.
      *
-     * @param domid the domain's id
+     * @param domid the domain
      */
     public void destroyDomain(int domid) {
         check("xensim_destroy_domain", "domid=" + domid, call(destroyDomain, domid));
+        XenStore xenstored;
+        try {
+            xenstored = XenStore.open();
+        } catch (XenCallException e) {
+            return;
+        }
+        try (xenstored) {
+            xenstored.releaseDomain(domid);
+        }
+    }
+
+    /**
+     * Pauses the domain as the toolstack does (one more on its pause count), e.g. to build it as
+     * {@code xl create -p} leaves it; {@link org.xensshm.host.Hypervisor#unpause} undoes it.
+     *
+     * @param domid the domain
+     */
+    public void pauseDomain(int domid) {
+        check("xensim_pause_domain", "domid=" + domid, call(pauseDomain, domid));
     }
 
     /**

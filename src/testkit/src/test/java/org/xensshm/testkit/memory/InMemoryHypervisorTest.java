@@ -298,4 +298,20 @@ class InMemoryHypervisorTest {
         fails(Errno.EINVAL, () -> xen.setTarget(2, 1)); // a target never changes
         fails(Errno.ESRCH, () -> xen.setTarget(2, 9));
     }
+
+    @Test
+    void aPausedDomainRunsOnceUnpausedAndUnpausingTwiceIsRefused() {
+        xen.createDomain(7);
+        assertFalse(xen.domainInfo(7).orElseThrow().paused(), "created running");
+        xen.pause(7);
+        assertTrue(xen.domainInfo(7).orElseThrow().paused());
+
+        xen.unpause(7);
+
+        assertFalse(xen.domainInfo(7).orElseThrow().paused());
+        XenCallException again = assertThrows(XenCallException.class, () -> xen.unpause(7));
+        assertEquals(Errno.EINVAL, again.errno());
+        assertEquals(Errno.ESRCH, assertThrows(XenCallException.class, () -> xen.unpause(99)).errno());
+        assertEquals(Errno.EINVAL, assertThrows(XenCallException.class, () -> xen.pause(0)).errno());
+    }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.xensshm.host.Errno;
 import org.xensshm.host.Store;
 import org.xensshm.host.StoreTransaction;
+import org.xensshm.host.StoreWatches;
+import org.xensshm.host.WatchEvent;
 import org.xensshm.host.XenCallException;
 import org.xensshm.host.XsPermission.Access;
 import org.xensshm.host.XsPermission;
@@ -206,5 +210,60 @@ class InMemoryStoreTest {
         assertTrue(tx.commit());
         fails(Errno.EINVAL, () -> tx.read("/"));
         tx.close();
+    }
+
+    @Test
+    void watchesFireAtRegistrationThenForCommittedChangesAtOrUnderTheirPath() {
+        try (StoreWatches watches = store.watches()) {
+            watches.watch("/a", "tok");
+            assertEquals(Optional.of(new WatchEvent("/a", "tok")), watches.awaitEvent(Duration.ZERO));
+
+            commit(tx -> tx.write("/a/b", "v"));
+            commit(tx -> tx.write("/ab", "not under /a"));
+            try (StoreTransaction tx = store.begin()) {
+                tx.write("/a/c", "aborted");
+            }
+
+            List<String> paths = new ArrayList<>();
+            for (Optional<WatchEvent> e = watches.awaitEvent(Duration.ZERO); e.isPresent();
+                 e = watches.awaitEvent(Duration.ZERO)) {
+                assertEquals("tok", e.get().token());
+                paths.add(e.get().path());
+            }
+            assertEquals(List.of("/a", "/a/b"), paths, "the created /a and /a/b, nothing else");
+        }
+    }
+
+    @Test
+    void introducingAndReleasingADomainFireTheSpecialWatches() {
+        try (StoreWatches watches = store.watches()) {
+            watches.watch(StoreWatches.INTRODUCE_DOMAIN, "in");
+            watches.watch(StoreWatches.RELEASE_DOMAIN, "out");
+            watches.awaitEvent(Duration.ZERO);
+            watches.awaitEvent(Duration.ZERO);
+
+            store.introduceDomain(5);
+            store.introduceDomain(5);
+            assertTrue(store.releaseDomain(5));
+            assertFalse(store.releaseDomain(5), "not introduced any more");
+
+            assertEquals(Optional.of(new WatchEvent(StoreWatches.INTRODUCE_DOMAIN, "in")), watches.awaitEvent(Duration.ZERO));
+            assertEquals(Optional.of(new WatchEvent(StoreWatches.RELEASE_DOMAIN, "out")), watches.awaitEvent(Duration.ZERO));
+            assertEquals(Optional.empty(), watches.awaitEvent(Duration.ZERO), "a second introduce fires nothing");
+        }
+    }
+
+    @Test
+    void lostWatchConnectionsFailAsLibxenstoreReportsADeadDaemon() {
+        StoreWatches watches = store.watches();
+        watches.watch("/a", "tok");
+
+        store.loseWatchConnections();
+
+        fails(Errno.ECONNRESET, () -> watches.awaitEvent(Duration.ZERO));
+        watches.close();
+        try (StoreWatches later = store.watches()) {
+            fails(Errno.ECONNRESET, () -> later.watch("/a", "tok"));
+        }
     }
 }
