@@ -7,7 +7,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -16,8 +23,8 @@ import org.opentest4j.TestAbortedException;
 /**
  * The emulated Xen hosts: the dom0 root prepared once per test run (src/e2e/host/build-root.sh:
  * downloads cached under ~/.cache/xen-sshm, the project's jars and the driver added), then one
- * boot per hypervisor (boot.sh: QEMU with a hard time limit, always stopped). Console logs stay
- * in {@code target/e2e}.
+ * boot per hypervisor, all side by side (boot.sh: QEMU with a hard time limit, always stopped).
+ * Console logs stay in {@code target/e2e}.
  *
  * <p>What a host needs and does not have fails the test under {@code CI=true} and skips it
  * elsewhere, with a one-line reason.
@@ -32,33 +39,93 @@ final class EmulatedHosts {
     private static final Path MODULE = Path.of("").toAbsolutePath();
     private static final Path TARGET = MODULE.resolve("target/e2e");
     private static final Path WORK = TARGET.resolve("work");
-    private static boolean prepared;
 
     private EmulatedHosts() {
     }
 
-    /** Debian's Xen 4.17 for arm64, unpacked by build-root.sh from the cached package. */
-    static Path stockHypervisor() {
-        prepare();
-        return WORK.resolve("xen-4.17-arm64");
+    /** The hypervisors the tier boots, by the name the dom0 driver knows them by. */
+    enum Host {
+        /** Debian's Xen 4.17 for arm64, unpacked by build-root.sh from the cached package. */
+        STOCK("stock", null),
+        /** The series as its vendor ships it, from the directory .ci/run names. */
+        SERIES("series", "xen-4.17-static-shm-arm64"),
+        /** The same source with the page reference kept. */
+        SERIES_FIXED("series-fixed", "xen-4.17-static-shm-fixed-arm64");
+
+        final String kind;
+        private final String sharedFile;
+
+        Host(String kind, String sharedFile) {
+            this.kind = kind;
+            this.sharedFile = sharedFile;
+        }
+
+        /** The image, or why there is none. */
+        private Image image() {
+            if (sharedFile == null) {
+                return new Image(WORK.resolve("xen-4.17-arm64"), null);
+            }
+            String directory = System.getProperty(HYPERVISORS_PROPERTY, "");
+            if (directory.isBlank() || directory.startsWith("${")) {
+                return new Image(null, "no hypervisor directory: set XEN_SSHM_HYPERVISORS to ../shared/hypervisors for "
+                        + sharedFile);
+            }
+            Path image = Path.of(directory).resolve(sharedFile);
+            return Files.isRegularFile(image) ? new Image(image, null)
+                    : new Image(null, "no " + sharedFile + " in " + directory + " (XEN_SSHM_HYPERVISORS)");
+        }
     }
 
-    /** One of the series' hypervisors from the directory .ci/run names. */
-    static Path sharedHypervisor(String file) {
-        String directory = System.getProperty(HYPERVISORS_PROPERTY, "");
-        if (directory.isBlank() || directory.startsWith("${")) {
-            unavailable("no hypervisor directory: set XEN_SSHM_HYPERVISORS to ../shared/hypervisors for " + file);
+    private record Image(Path path, String missing) {
+    }
+
+    private static final Map<Host, Future<Console>> BOOTS = new EnumMap<>(Host.class);
+
+    /**
+     * What the driver reported on {@code host}. The first call boots every host there is an
+     * image for, side by side (each boot waits on its guests and xl much of the time, so two
+     * cores serve more than one), and later calls wait for theirs.
+     */
+    static Console console(Host host) {
+        Future<Console> boot;
+        synchronized (BOOTS) {
+            if (BOOTS.isEmpty()) {
+                prepare();
+                ExecutorService boots = Executors.newFixedThreadPool(Host.values().length,
+                        Thread.ofPlatform().name("e2e-boot-", 0).daemon().factory());
+                for (Host each : Host.values()) {
+                    Image image = each.image();
+                    BOOTS.put(each, image.missing() != null ? CompletableFuture.failedFuture(
+                            new MissingHypervisor(image.missing())) : boots.submit(() -> boot(each.kind, image.path())));
+                }
+                boots.shutdown();
+            }
+            boot = BOOTS.get(host);
         }
-        Path image = Path.of(directory).resolve(file);
-        if (!Files.isRegularFile(image)) {
-            unavailable("no " + file + " in " + directory + " (XEN_SSHM_HYPERVISORS)");
+        try {
+            return boot.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof MissingHypervisor missing) {
+                unavailable(missing.getMessage());
+            }
+            throw new IllegalStateException("booting " + host.kind + " failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for " + host.kind, e);
         }
-        return image;
+    }
+
+    /** A hypervisor image this machine does not have. */
+    private static final class MissingHypervisor extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        MissingHypervisor(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** Boots {@code hypervisor} with the driver asked to run the scenarios of {@code kind}. */
-    static Console boot(String kind, Path hypervisor) {
-        prepare();
+    private static Console boot(String kind, Path hypervisor) {
         Path log = TARGET.resolve(kind + ".log");
         int status = run(TARGET.resolve(kind + "-boot.out"), BOOT_LIMIT_SECONDS + 60,
                 script("host/boot.sh"), "--work", WORK.toString(), "--xen", hypervisor.toString(), "--log",
@@ -66,10 +133,7 @@ final class EmulatedHosts {
         return Console.read(log, status);
     }
 
-    private static synchronized void prepare() {
-        if (prepared) {
-            return;
-        }
+    private static void prepare() {
         if (!onPath("qemu-system-aarch64")) {
             unavailable("qemu-system-aarch64 is not installed (Debian package qemu-system-arm)");
         }
@@ -89,7 +153,6 @@ final class EmulatedHosts {
             throw new IllegalStateException("preparing the dom0 root failed (exit " + status + "): see "
                     + TARGET.resolve("prepare.out"));
         }
-        prepared = true;
     }
 
     private static String script(String name) {

@@ -3,7 +3,6 @@ package org.xensshm.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,10 +31,13 @@ abstract class EmulatedXenTest {
 
     private Console console;
 
-    /** The driver's name for this host: stock, series, series-fixed. */
-    abstract String kind();
+    /** Which hypervisor this is. */
+    abstract EmulatedHosts.Host host();
 
-    abstract Path hypervisor();
+    /** The driver's name for this host: stock, series, series-fixed. */
+    private String kind() {
+        return host().kind;
+    }
 
     /** The simulator's personality that stands for this hypervisor. */
     abstract Personality personality();
@@ -48,7 +50,7 @@ abstract class EmulatedXenTest {
 
     @BeforeAll
     void boot() {
-        console = EmulatedHosts.boot(kind(), hypervisor());
+        console = EmulatedHosts.console(host());
         System.out.println(summary());
     }
 

@@ -1,6 +1,5 @@
 package org.xensshm.e2e;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -13,13 +12,8 @@ import org.xensshm.testkit.testbed.SimulatedHypervisor.Personality;
 class FixedSeriesXenTest extends EmulatedXenTest {
 
     @Override
-    String kind() {
-        return "series-fixed";
-    }
-
-    @Override
-    Path hypervisor() {
-        return EmulatedHosts.sharedHypervisor("xen-4.17-static-shm-fixed-arm64");
+    EmulatedHosts.Host host() {
+        return EmulatedHosts.Host.SERIES_FIXED;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package org.xensshm.e2e;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -13,13 +12,8 @@ import org.xensshm.testkit.testbed.SimulatedHypervisor.Personality;
 class ShippedSeriesXenTest extends EmulatedXenTest {
 
     @Override
-    String kind() {
-        return "series";
-    }
-
-    @Override
-    Path hypervisor() {
-        return EmulatedHosts.sharedHypervisor("xen-4.17-static-shm-arm64");
+    EmulatedHosts.Host host() {
+        return EmulatedHosts.Host.SERIES;
     }
 
     @Override

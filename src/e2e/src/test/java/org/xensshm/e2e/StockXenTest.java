@@ -1,6 +1,5 @@
 package org.xensshm.e2e;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -13,13 +12,8 @@ import org.xensshm.testkit.testbed.SimulatedHypervisor.Personality;
 class StockXenTest extends EmulatedXenTest {
 
     @Override
-    String kind() {
-        return "stock";
-    }
-
-    @Override
-    Path hypervisor() {
-        return EmulatedHosts.stockHypervisor();
+    EmulatedHosts.Host host() {
+        return EmulatedHosts.Host.STOCK;
     }
 
     @Override
