@@ -5,10 +5,10 @@
  * The unmodified libxenctrl/libxencall/libxenforeignmemory/libxendevicemodel
  * open /dev/xen/privcmd and /dev/xen/hypercall with open(2), issue
  * IOCTL_PRIVCMD_* ioctls on the first and mmap hypercall buffers from the
- * second.  This library interposes open/openat (all variants), close, ioctl
- * and mmap: the device paths yield a memfd that stands for the device, ioctls
- * on it run the simulated hypervisor, mmaps of the buffer device become
- * anonymous shared memory.  Everything else is passed to the next definition
+ * second.  This library interposes open/openat (all variants), close, ioctl,
+ * mmap and munmap: the device paths yield a memfd that stands for the device,
+ * ioctls on it run the simulated hypervisor, mmaps of the buffer device become
+ * anonymous shared memory (remembered until unmapped, see hcbuf_copy).  Everything else is passed to the next definition
  * (dlsym(RTLD_NEXT)), or to the raw system call while that is not resolved.
  *
  * Hypervisor state lives in one MAP_SHARED region so that several processes
@@ -60,8 +60,7 @@
 #define XS_LAYOUT          5
 #define XS_MAX_DOMS        64
 #define XS_MAX_GFN_FAULTS  64
-#define XS_DEFAULT_FRAMES  (1ULL << 22)            /* 16 GiB of guest RAM   */
-#define XS_DEFAULT_MAXPG   (1ULL << 20)            /* per-domain max_pages  */
+#define XS_DEFAULT_FRAMES  (1ULL << 23)            /* 32 GiB of guest RAM   */
 #define XS_DEFAULT_IPA     40
 #define XS_RADIX_BITS      9
 #define XS_RADIX_LEVELS    4                       /* 36 gfn bits = 48-bit IPA */
@@ -202,6 +201,7 @@ typedef int   (*openat2_fn)(int, const char *, int);
 typedef int   (*close_fn)(int);
 typedef int   (*ioctl_fn)(int, unsigned long, ...);
 typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+typedef int   (*munmap_fn)(void *, size_t);
 
 static open_fn    real_open, real_open64;
 static openat_fn  real_openat, real_openat64;
@@ -210,6 +210,7 @@ static openat2_fn real_openat_2, real_openat64_2;
 static close_fn   real_close;
 static ioctl_fn   real_ioctl;
 static mmap_fn    real_mmap, real_mmap64;
+static munmap_fn  real_munmap;
 
 static pthread_mutex_t emu_lock;
 static void atfork_prepare(void);
@@ -236,6 +237,7 @@ static void xs_resolve(void)
     real_ioctl      = (ioctl_fn)dlsym(RTLD_NEXT, "ioctl");
     real_mmap       = (mmap_fn)dlsym(RTLD_NEXT, "mmap");
     real_mmap64     = (mmap_fn)dlsym(RTLD_NEXT, "mmap64");
+    real_munmap     = (munmap_fn)dlsym(RTLD_NEXT, "munmap");
 }
 
 static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
@@ -279,22 +281,93 @@ static struct emu_fd emu_fds[MAX_EMU_FDS];
 static int emu_fds_init;
 static pthread_mutex_t emu_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The buffers mapped from the emulated /dev/xen/hypercall, while they are
+ * mapped.  A hypercall argument inside one is copied with memcpy, as Xen
+ * copies guest memory; any other address goes through process_vm_readv,
+ * which answers EFAULT for unmapped memory but costs a system call per copy:
+ * several per entry of a multicall, a cost no hypervisor has, which would
+ * hide what batching saves.  A full table only means slower copies. */
+#define MAX_HCBUFS 1024
+
+struct hcbuf {
+    uintptr_t start, end;
+};
+
+static struct hcbuf hcbufs[MAX_HCBUFS];
+static int n_hcbufs;              /* entries in use, at the front */
+static pthread_mutex_t hcbuf_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void atfork_prepare(void)
 {
     pthread_mutex_lock(&attach_lock);
     pthread_mutex_lock(&emu_lock);
+    pthread_mutex_lock(&hcbuf_lock);
 }
 
 static void atfork_parent(void)
 {
+    pthread_mutex_unlock(&hcbuf_lock);
     pthread_mutex_unlock(&emu_lock);
     pthread_mutex_unlock(&attach_lock);
 }
 
 static void atfork_child(void)
 {
+    pthread_mutex_unlock(&hcbuf_lock);
     pthread_mutex_unlock(&emu_lock);
     pthread_mutex_unlock(&attach_lock);
+}
+
+static void hcbuf_add(void *p, size_t len)
+{
+    pthread_mutex_lock(&hcbuf_lock);
+    if (n_hcbufs < MAX_HCBUFS) {
+        hcbufs[n_hcbufs].start = (uintptr_t)p;
+        hcbufs[n_hcbufs].end = (uintptr_t)p + len;
+        __atomic_store_n(&n_hcbufs, n_hcbufs + 1, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&hcbuf_lock);
+}
+
+/* Forgets every buffer that [p, p + len) touches, before that memory goes. */
+static void hcbuf_forget(void *p, size_t len)
+{
+    if (!__atomic_load_n(&n_hcbufs, __ATOMIC_ACQUIRE))
+        return;
+    uintptr_t start = (uintptr_t)p, end = start + len;
+    pthread_mutex_lock(&hcbuf_lock);
+    for (int i = 0; i < n_hcbufs;) {
+        if (hcbufs[i].start < end && start < hcbufs[i].end) {
+            hcbufs[i] = hcbufs[n_hcbufs - 1];
+            __atomic_store_n(&n_hcbufs, n_hcbufs - 1, __ATOMIC_RELEASE);
+        } else {
+            i++;
+        }
+    }
+    pthread_mutex_unlock(&hcbuf_lock);
+}
+
+/* Copies with memcpy when [remote, remote + len) lies in one buffer: 1 if it
+ * did, 0 if the caller must copy.  The lock keeps the buffer mapped until the
+ * copy is done. */
+static int hcbuf_copy(void *local, uint64_t remote, size_t len, int write)
+{
+    if (!__atomic_load_n(&n_hcbufs, __ATOMIC_ACQUIRE))
+        return 0;
+    int done = 0;
+    pthread_mutex_lock(&hcbuf_lock);
+    for (int i = 0; i < n_hcbufs; i++) {
+        if (hcbufs[i].start <= remote && remote + len <= hcbufs[i].end) {
+            if (write)
+                memcpy((void *)(uintptr_t)remote, local, len);
+            else
+                memcpy(local, (const void *)(uintptr_t)remote, len);
+            done = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&hcbuf_lock);
+    return done;
 }
 
 static inline int fd_maybe_emulated(int fd)
@@ -481,7 +554,7 @@ static void reset_locked(void)
     H->doms[0].used = 1;
     H->doms[0].domid = 0;
     H->doms[0].target = DOMID_INVALID;
-    H->doms[0].max_pages = XS_DEFAULT_MAXPG;
+    H->doms[0].max_pages = H->max_frames;
     H->doms[0].vcpus = 1;
 }
 
@@ -673,6 +746,8 @@ static int guest_copy(void *local, uint64_t remote, size_t len, int write)
         return 0;
     if (remote < XS_PAGE || remote + len < remote)
         return -EFAULT;
+    if (hcbuf_copy(local, remote, len, write))
+        return 0;
     struct iovec l = { local, len };
     struct iovec r = { (void *)(uintptr_t)remote, len };
     int saved = errno;
@@ -2072,8 +2147,11 @@ static void *emu_mmap(int fd, void *addr, size_t len, int prot, int flags, int *
             errno = EINVAL;
             return MAP_FAILED;
         }
-        return sys_mmap(addr, len, prot,
-                        (flags & ~MAP_TYPE) | MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        void *p = sys_mmap(addr, len, prot,
+                           (flags & ~MAP_TYPE) | MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED)
+            hcbuf_add(p, len);
+        return p;
     }
     if (k == KIND_PRIVCMD) {
         /* privcmd hands out an empty VMA to be filled by MMAPBATCH, which
@@ -2111,6 +2189,14 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
     if (f)
         return f(addr, len, prot, flags, fd, off);
     return sys_mmap(addr, len, prot, flags, fd, off);
+}
+
+__attribute__((visibility("default")))
+int munmap(void *addr, size_t len)
+{
+    hcbuf_forget(addr, len);
+    munmap_fn f = real_munmap;
+    return f ? f(addr, len) : (int)syscall(SYS_munmap, addr, len);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2165,7 +2251,7 @@ API int xensim_create_domain(uint32_t domid)
         rc = -ENOSPC;
     } else {
         dom_init(d, domid);
-        d->max_pages = XS_DEFAULT_MAXPG;
+        d->max_pages = H->max_frames;   /* may take all of the host's RAM */
         d->vcpus = 1;
         fresh_handle(d);
     }

@@ -64,7 +64,8 @@ XENSIM_API int xensim_set_personality(int personality);
 /* Returns 0..2 (or a negative errno if the state cannot be set up). */
 XENSIM_API int xensim_get_personality(void);
 
-/* Create an empty, running domain (no pages, max_pages 1<<20, no target,
+/* Create an empty, running domain (no pages, max_pages the whole frame pool
+ * (XENSIM_MAX_PAGES; RAM is sparse, so a large region costs little), no target,
  * one vcpu, a p2m pool that grows as needed, a fresh unique handle).
  * -EEXIST if the domid is taken (also by a dying domain), -EINVAL if
  * domid >= 0x7FF0, -ENOSPC if 64 domains exist. */

@@ -316,7 +316,7 @@ final class Attach {
         }
         while (region.mappedPages < spec.pageCount()) {
             int n = (int) Math.min(batch.capacity(), spec.pageCount() - region.mappedPages);
-            clearWindow(spec, spec.firstGfn() + region.mappedPages, n);
+            clearWindow(spec, spec.firstGfn() + region.mappedPages, n, batch);
             batch.fillRange(region.source.first() + region.mappedPages, spec.firstGfn() + region.mappedPages, n);
             batch.resetErrors();
             region.chunkInBatch = true;
@@ -351,7 +351,10 @@ final class Attach {
             }
             region.mappedPages += n;
             region.chunkInBatch = false;
-            log.debug("domain {}: static_shm {}: mapped {}/{} pages", domid, spec.id(), region.mappedPages, spec.pageCount());
+            if (log.isDebugEnabled()) {
+                log.debug("domain {}: static_shm {}: mapped {}/{} pages", domid, spec.id(), region.mappedPages,
+                        spec.pageCount());
+            }
         }
     }
 
@@ -396,10 +399,11 @@ final class Attach {
      * toolstack left there goes. Mapping over a live mapping of the same page would leak a page
      * reference in Xen (its p2m lets an old entry go only when the page differs), keeping a
      * destroyed owner a zombie for good; over anything else it would silently replace it.
+     * Goes through the attach's batch, which holds no result yet: the chunk is filled in after.
      */
-    private void clearWindow(SshmSpec spec, long firstGfn, int pages) {
+    private void clearWindow(SshmSpec spec, long firstGfn, int pages, PageBatch batch) {
         PageRuns failures = new PageRuns();
-        long stale = unmapper.unmap(domid, spec.id(), firstGfn, pages, failures, false);
+        long stale = unmapper.unmap(domid, spec.id(), firstGfn, pages, failures, false, batch);
         if (!failures.isEmpty()) {
             PageRun first = failures.runs().getFirst();
             throw new BackendFailureException(domid, spec.id(), "emptying the window before mapping it",

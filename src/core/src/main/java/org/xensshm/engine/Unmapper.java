@@ -75,18 +75,21 @@ final class Unmapper {
     Sweep sweep(List<Unmapping> work, Worker worker) {
         Map<Unmapping, List<PageRun>> stuck = new LinkedHashMap<>();
         List<Unmapping> unmapped = new ArrayList<>();
-        for (Unmapping u : work) {
-            PageRuns failures = new PageRuns();
-            // A domain that is gone took its physmap with it; a later domain with its domid is not ours.
-            if (seams.stillThere(u.domid(), u.id(), u.domid(), u.handle())) {
-                unmap(u.domid(), u.id(), u.firstGfn(), u.pages(), failures, u.was() == BorrowerStatus.State.MAPPED);
-            }
-            if (failures.isEmpty()) {
-                unmapped.add(u);
-            } else {
-                log.warn("domain {}: static_shm {}: could not unmap {}", u.domid(), u.id(),
-                        PageRuns.describe(failures.runs()));
-                stuck.put(u, failures.runs());
+        try (PageBatch batch = batchFor(work.stream().mapToLong(Unmapping::pages).max().orElse(0))) {
+            for (Unmapping u : work) {
+                PageRuns failures = new PageRuns();
+                // A domain that is gone took its physmap with it; a later domain with its domid is not ours.
+                if (seams.stillThere(u.domid(), u.id(), u.domid(), u.handle())) {
+                    unmap(u.domid(), u.id(), u.firstGfn(), u.pages(), failures, u.was() == BorrowerStatus.State.MAPPED,
+                            batch);
+                }
+                if (failures.isEmpty()) {
+                    unmapped.add(u);
+                } else {
+                    log.warn("domain {}: static_shm {}: could not unmap {}", u.domid(), u.id(),
+                            PageRuns.describe(failures.runs()));
+                    stuck.put(u, failures.runs());
+                }
             }
         }
         if (unmapped.isEmpty()) {
@@ -121,15 +124,24 @@ final class Unmapper {
      * @return how many gfns had something mapped that is now removed
      */
     long unmap(int domid, String id, long first, long count, PageRuns failures, boolean expectMapped) {
+        try (PageBatch batch = batchFor(count)) {
+            return unmap(domid, id, first, count, failures, expectMapped, batch);
+        }
+    }
+
+    /**
+     * {@link #unmap(int, String, long, long, PageRuns, boolean)} through the caller's batch, which
+     * it overwrites: for callers that unmap often, so that each call does not allocate its own.
+     */
+    long unmap(int domid, String id, long first, long count, PageRuns failures, boolean expectMapped,
+               PageBatch batch) {
         if (count == 0) {
             return 0;
         }
         Tally tally = new Tally();
-        try (PageBatch batch = PageBatch.allocate((int) Math.min(count, seams.settings().chunkPages()))) {
-            for (long done = 0; done < count && !tally.domainGone; done += batch.count()) {
-                batch.fillTargets(first + done, (int) Math.min(batch.capacity(), count - done));
-                remove(domid, batch, failures, tally);
-            }
+        for (long done = 0; done < count && !tally.domainGone; done += batch.count()) {
+            batch.fillTargets(first + done, (int) Math.min(batch.capacity(), count - done));
+            remove(domid, batch, failures, tally);
         }
         if (tally.domainGone) {
             log.info("domain {}: static_shm {}: the domain is gone, and its physmap with it", domid, id);
@@ -141,6 +153,11 @@ final class Unmapper {
             }
         }
         return tally.removed;
+    }
+
+    /** A batch for unmapping up to {@code pages} pages: one chunk at most, and never empty. */
+    PageBatch batchFor(long pages) {
+        return PageBatch.allocate((int) Math.max(1, Math.min(pages, seams.settings().chunkPages())));
     }
 
     /**

@@ -163,9 +163,14 @@ public final class PageBatch implements AutoCloseable {
         errs.setAtIndex(ValueLayout.JAVA_INT, index, value);
     }
 
-    /** Marks every entry in use as not attempted; callers of the hypervisor do this first. */
+    /**
+     * Marks every entry in use as not attempted; callers of the hypervisor do this first. A loop
+     * rather than a fill of a slice: the slice would be an object per call where it is not inlined.
+     */
     public void resetErrors() {
-        errs.asSlice(0, (long) count * Integer.BYTES).fill(NOT_ATTEMPTED_BYTE);
+        for (int i = 0; i < count; i++) {
+            errs.setAtIndex(ValueLayout.JAVA_INT, i, NOT_ATTEMPTED);
+        }
     }
 
     /**

@@ -1,11 +1,17 @@
 package org.xensshm.xen;
 
+import static org.xensshm.ffi.xen_h.C_BOOL;
+import static org.xensshm.ffi.xen_h.C_INT;
+import static org.xensshm.ffi.xen_h.C_LONG;
+import static org.xensshm.ffi.xen_h.C_POINTER;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
@@ -16,6 +22,13 @@ import org.xensshm.ffi.xen_h;
  * handles do not capture errno, and errno read later may already belong to another call. Each
  * handle takes the capture segment as an extra first argument. Only touch this class after
  * {@link NativeLibraries#require()}.
+ *
+ * <p>Linking a handle costs milliseconds (a stub is generated per signature), which a short
+ * command pays at start-up. So handles are linked in groups, each group on first use: a command
+ * that only reads xenstore links none of the mapping or domain-building calls. Symbols are looked
+ * up here rather than through jextract's {@code xen_h.f$address()}, whose per-function holder
+ * would link a second, non-capturing handle for every function. The signatures restate the C
+ * prototypes; a test checks each against the generated bindings.
  */
 final class Native {
 
@@ -23,72 +36,97 @@ final class Native {
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final SymbolLookup XEN_LIBRARIES =
+            SymbolLookup.libraryLookup(NativeLibraries.XENCTRL_SONAME, Arena.global())
+                    .or(SymbolLookup.libraryLookup(NativeLibraries.XENSTORE_SONAME, Arena.global()))
+                    .or(SymbolLookup.libraryLookup(NativeLibraries.XENCALL_SONAME, Arena.global()));
 
-    static final MethodHandle XC_INTERFACE_OPEN =
-            capturing(xen_h.xc_interface_open$address(), xen_h.xc_interface_open$descriptor());
-    static final MethodHandle XC_INTERFACE_CLOSE =
-            capturing(xen_h.xc_interface_close$address(), xen_h.xc_interface_close$descriptor());
-    static final MethodHandle XC_VERSION =
-            capturing(xen_h.xc_version$address(), xen_h.xc_version$descriptor());
-    static final MethodHandle XC_ADD_TO_PHYSMAP_BATCH = capturing(
-            xen_h.xc_domain_add_to_physmap_batch$address(), xen_h.xc_domain_add_to_physmap_batch$descriptor());
-    static final MethodHandle XC_REMOVE_FROM_PHYSMAP = capturing(
-            xen_h.xc_domain_remove_from_physmap$address(), xen_h.xc_domain_remove_from_physmap$descriptor());
-    static final MethodHandle XC_DOMAIN_GETINFOLIST =
-            capturing(xen_h.xc_domain_getinfolist$address(), xen_h.xc_domain_getinfolist$descriptor());
-    static final MethodHandle XC_DOMAIN_SET_TARGET =
-            capturing(xen_h.xc_domain_set_target$address(), xen_h.xc_domain_set_target$descriptor());
-    static final MethodHandle XC_DOMAIN_CREATE =
-            capturing(xen_h.xc_domain_create$address(), xen_h.xc_domain_create$descriptor());
-    static final MethodHandle XC_DOMAIN_DESTROY =
-            capturing(xen_h.xc_domain_destroy$address(), xen_h.xc_domain_destroy$descriptor());
-    static final MethodHandle XC_DOMAIN_UNPAUSE =
-            capturing(xen_h.xc_domain_unpause$address(), xen_h.xc_domain_unpause$descriptor());
-    static final MethodHandle XC_DOMAIN_SETMAXMEM =
-            capturing(xen_h.xc_domain_setmaxmem$address(), xen_h.xc_domain_setmaxmem$descriptor());
-    static final MethodHandle XC_DOMAIN_POPULATE_PHYSMAP_EXACT = capturing(
-            xen_h.xc_domain_populate_physmap_exact$address(), xen_h.xc_domain_populate_physmap_exact$descriptor());
-
-    static final MethodHandle XENCALL_OPEN = capturing(xen_h.xencall_open$address(), xen_h.xencall_open$descriptor());
-    static final MethodHandle XENCALL_CLOSE = capturing(xen_h.xencall_close$address(), xen_h.xencall_close$descriptor());
-    static final MethodHandle XENCALL_ALLOC_BUFFER =
-            capturing(xen_h.xencall_alloc_buffer$address(), xen_h.xencall_alloc_buffer$descriptor());
-    static final MethodHandle XENCALL2 = capturing(xen_h.xencall2$address(), xen_h.xencall2$descriptor());
-
-    static final MethodHandle XS_OPEN = capturing(xen_h.xs_open$address(), xen_h.xs_open$descriptor());
-    static final MethodHandle XS_TRANSACTION_START =
-            capturing(xen_h.xs_transaction_start$address(), xen_h.xs_transaction_start$descriptor());
-    static final MethodHandle XS_TRANSACTION_END =
-            capturing(xen_h.xs_transaction_end$address(), xen_h.xs_transaction_end$descriptor());
-    static final MethodHandle XS_READ = capturing(xen_h.xs_read$address(), xen_h.xs_read$descriptor());
-    static final MethodHandle XS_WRITE = capturing(xen_h.xs_write$address(), xen_h.xs_write$descriptor());
-    static final MethodHandle XS_MKDIR = capturing(xen_h.xs_mkdir$address(), xen_h.xs_mkdir$descriptor());
-    static final MethodHandle XS_RM = capturing(xen_h.xs_rm$address(), xen_h.xs_rm$descriptor());
-    static final MethodHandle XS_DIRECTORY =
-            capturing(xen_h.xs_directory$address(), xen_h.xs_directory$descriptor());
+    // libxenstore: every command that reaches the host reads xenstore.
+    static final MethodHandle XS_OPEN = capturing("xs_open", C_POINTER, C_LONG);
+    static final MethodHandle XS_TRANSACTION_START = capturing("xs_transaction_start", C_INT, C_POINTER);
+    static final MethodHandle XS_TRANSACTION_END = capturing("xs_transaction_end", C_BOOL, C_POINTER, C_INT, C_BOOL);
+    static final MethodHandle XS_READ = capturing("xs_read", C_POINTER, C_POINTER, C_INT, C_POINTER, C_POINTER);
+    static final MethodHandle XS_WRITE = capturing("xs_write", C_BOOL, C_POINTER, C_INT, C_POINTER, C_POINTER, C_INT);
+    static final MethodHandle XS_MKDIR = capturing("xs_mkdir", C_BOOL, C_POINTER, C_INT, C_POINTER);
+    static final MethodHandle XS_RM = capturing("xs_rm", C_BOOL, C_POINTER, C_INT, C_POINTER);
+    static final MethodHandle XS_DIRECTORY = capturing("xs_directory", C_POINTER, C_POINTER, C_INT, C_POINTER, C_POINTER);
     static final MethodHandle XS_GET_PERMISSIONS =
-            capturing(xen_h.xs_get_permissions$address(), xen_h.xs_get_permissions$descriptor());
+            capturing("xs_get_permissions", C_POINTER, C_POINTER, C_INT, C_POINTER, C_POINTER);
     static final MethodHandle XS_SET_PERMISSIONS =
-            capturing(xen_h.xs_set_permissions$address(), xen_h.xs_set_permissions$descriptor());
-    static final MethodHandle XS_GET_DOMAIN_PATH =
-            capturing(xen_h.xs_get_domain_path$address(), xen_h.xs_get_domain_path$descriptor());
-    static final MethodHandle XS_WATCH = capturing(xen_h.xs_watch$address(), xen_h.xs_watch$descriptor());
-    static final MethodHandle XS_UNWATCH = capturing(xen_h.xs_unwatch$address(), xen_h.xs_unwatch$descriptor());
-    static final MethodHandle XS_READ_WATCH =
-            capturing(xen_h.xs_read_watch$address(), xen_h.xs_read_watch$descriptor());
-    static final MethodHandle XS_CHECK_WATCH =
-            capturing(xen_h.xs_check_watch$address(), xen_h.xs_check_watch$descriptor());
+            capturing("xs_set_permissions", C_BOOL, C_POINTER, C_INT, C_POINTER, C_POINTER, C_INT);
+    static final MethodHandle XS_GET_DOMAIN_PATH = capturing("xs_get_domain_path", C_POINTER, C_POINTER, C_INT);
+    static final MethodHandle XS_WATCH = capturing("xs_watch", C_BOOL, C_POINTER, C_POINTER, C_POINTER);
+    static final MethodHandle XS_UNWATCH = capturing("xs_unwatch", C_BOOL, C_POINTER, C_POINTER, C_POINTER);
+    static final MethodHandle XS_READ_WATCH = capturing("xs_read_watch", C_POINTER, C_POINTER, C_POINTER);
+    static final MethodHandle XS_CHECK_WATCH = capturing("xs_check_watch", C_POINTER, C_POINTER);
     static final MethodHandle XS_INTRODUCE_DOMAIN =
-            capturing(xen_h.xs_introduce_domain$address(), xen_h.xs_introduce_domain$descriptor());
-    static final MethodHandle XS_RELEASE_DOMAIN =
-            capturing(xen_h.xs_release_domain$address(), xen_h.xs_release_domain$descriptor());
-    static final MethodHandle POLL = capturing(xen_h.poll$address(), xen_h.poll$descriptor());
+            capturing("xs_introduce_domain", C_BOOL, C_POINTER, C_INT, C_LONG, C_INT);
+    static final MethodHandle XS_RELEASE_DOMAIN = capturing("xs_release_domain", C_BOOL, C_POINTER, C_INT);
+    /** poll(2), to wait a bounded time for a watch to fire. */
+    static final MethodHandle POLL = capturing("poll", C_INT, C_POINTER, C_LONG, C_INT);
+
+    /** libxenctrl: what opening a handle needs. */
+    static final class Control {
+        static final MethodHandle INTERFACE_OPEN =
+                capturing("xc_interface_open", C_POINTER, C_POINTER, C_POINTER, C_INT);
+        static final MethodHandle INTERFACE_CLOSE = capturing("xc_interface_close", C_INT, C_POINTER);
+        static final MethodHandle VERSION = capturing("xc_version", C_INT, C_POINTER, C_INT, C_POINTER);
+
+        private Control() {
+        }
+    }
+
+    /** libxenctrl: looking domains up. */
+    static final class Domains {
+        static final MethodHandle GETINFOLIST =
+                capturing("xc_domain_getinfolist", C_INT, C_POINTER, C_INT, C_INT, C_POINTER);
+
+        private Domains() {
+        }
+    }
+
+    /** libxenctrl: mapping pages and removing them one by one. */
+    static final class Mapping {
+        static final MethodHandle ADD_TO_PHYSMAP_BATCH = capturing("xc_domain_add_to_physmap_batch",
+                C_INT, C_POINTER, C_INT, C_INT, C_INT, C_INT, C_POINTER, C_POINTER, C_POINTER);
+        static final MethodHandle REMOVE_FROM_PHYSMAP =
+                capturing("xc_domain_remove_from_physmap", C_INT, C_POINTER, C_INT, C_LONG);
+
+        private Mapping() {
+        }
+    }
+
+    /** libxenctrl: building and destroying domains (the hypervisor self-test's scratch domain). */
+    static final class Building {
+        static final MethodHandle SET_TARGET = capturing("xc_domain_set_target", C_INT, C_POINTER, C_INT, C_INT);
+        static final MethodHandle CREATE = capturing("xc_domain_create", C_INT, C_POINTER, C_POINTER, C_POINTER);
+        static final MethodHandle DESTROY = capturing("xc_domain_destroy", C_INT, C_POINTER, C_INT);
+        static final MethodHandle UNPAUSE = capturing("xc_domain_unpause", C_INT, C_POINTER, C_INT);
+        static final MethodHandle SETMAXMEM = capturing("xc_domain_setmaxmem", C_INT, C_POINTER, C_INT, C_LONG);
+        static final MethodHandle POPULATE_PHYSMAP_EXACT = capturing("xc_domain_populate_physmap_exact",
+                C_INT, C_POINTER, C_INT, C_LONG, C_INT, C_INT, C_POINTER);
+
+        private Building() {
+        }
+    }
+
+    /** libxencall: its handle, opened with every libxenctrl handle, and the multicall. */
+    static final class Hypercalls {
+        static final MethodHandle OPEN = capturing("xencall_open", C_POINTER, C_POINTER, C_INT);
+        static final MethodHandle CLOSE = capturing("xencall_close", C_INT, C_POINTER);
+        static final MethodHandle ALLOC_BUFFER = capturing("xencall_alloc_buffer", C_POINTER, C_POINTER, C_LONG);
+        static final MethodHandle CALL2 = capturing("xencall2", C_INT, C_POINTER, C_INT, C_LONG, C_LONG);
+
+        private Hypercalls() {
+        }
+    }
 
     private Native() {
     }
 
-    private static MethodHandle capturing(MemorySegment address, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(address, descriptor, CAPTURE_ERRNO);
+    private static MethodHandle capturing(String function, MemoryLayout result, MemoryLayout... arguments) {
+        MemorySegment address = XEN_LIBRARIES.findOrThrow(function);
+        return LINKER.downcallHandle(address, FunctionDescriptor.of(result, arguments), CAPTURE_ERRNO);
     }
 
     /**

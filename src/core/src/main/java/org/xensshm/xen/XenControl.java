@@ -61,7 +61,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
         NativeLibraries.require();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment slot = Native.errnoSlot(arena);
-            MemorySegment handle = (MemorySegment) Native.XC_INTERFACE_OPEN.invokeExact(
+            MemorySegment handle = (MemorySegment) Native.Control.INTERFACE_OPEN.invokeExact(
                     slot, MemorySegment.NULL, MemorySegment.NULL, 0);
             if (handle.equals(MemorySegment.NULL)) {
                 throw new XenCallException("xc_interface_open", "", Native.errno(slot),
@@ -82,7 +82,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
             if (multicall != null) {
                 multicall.close();
             }
-            int closed = (int) Native.XC_INTERFACE_CLOSE.invokeExact(Native.threadErrnoSlot(), handle);
+            int closed = (int) Native.Control.INTERFACE_CLOSE.invokeExact(Native.threadErrnoSlot(), handle);
             if (closed < 0) {
                 e.addSuppressed(new XenCallException("xc_interface_close", "", Native.errno(Native.threadErrnoSlot())));
             }
@@ -106,7 +106,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 MemorySegment buffer = arena.allocate(CAPABILITIES_LENGTH);
-                int rc = (int) Native.XC_VERSION.invokeExact(slot, handle, xen_h.XENVER_capabilities(), buffer);
+                int rc = (int) Native.Control.VERSION.invokeExact(slot, handle, xen_h.XENVER_capabilities(), buffer);
                 if (rc < 0) {
                     throw new XenCallException("xc_version", "XENVER_capabilities", Native.errno(slot));
                 }
@@ -124,7 +124,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
         return withHandle(handle -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
-                int rc = (int) Native.XC_VERSION.invokeExact(slot, handle, xen_h.XENVER_version(), MemorySegment.NULL);
+                int rc = (int) Native.Control.VERSION.invokeExact(slot, handle, xen_h.XENVER_version(), MemorySegment.NULL);
                 if (rc < 0) {
                     throw new XenCallException("xc_version", "XENVER_version", Native.errno(slot));
                 }
@@ -146,7 +146,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 MemorySegment buffer = arena.allocate(CAPABILITIES_LENGTH);
-                int rc = (int) Native.XC_VERSION.invokeExact(slot, handle, command, buffer);
+                int rc = (int) Native.Control.VERSION.invokeExact(slot, handle, command, buffer);
                 if (rc < 0) {
                     throw new XenCallException("xc_version", name, Native.errno(slot));
                 }
@@ -163,7 +163,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
                 int capacity = 256;
                 MemorySegment id = arena.allocate(xen_build_id.sizeof() + capacity, 8);
                 xen_build_id.len(id, capacity);
-                int length = (int) Native.XC_VERSION.invokeExact(slot, handle, xen_h.XENVER_build_id(), id);
+                int length = (int) Native.Control.VERSION.invokeExact(slot, handle, xen_h.XENVER_build_id(), id);
                 if (length <= 0) {
                     return "";
                 }
@@ -179,6 +179,8 @@ public final class XenControl extends NativeHandle implements Hypervisor {
      * caller's off-heap arrays: {@code idxs} and {@code gpfns} hold {@code count} 64-bit page
      * numbers, {@code errs} receives {@code count} ints (0 or a negative errno per page). Counts
      * above {@link #MAX_BATCH} are split into several hypercalls over slices of the same memory.
+     * Up to {@link #MAX_BATCH} pages, a call allocates nothing on the Java heap: it uses this
+     * thread's errno slot and passes the segments as they are.
      *
      * @param domid the receiving domain
      * @param foreignDomid the domain whose pages are mapped
@@ -196,27 +198,33 @@ public final class XenControl extends NativeHandle implements Hypervisor {
         requireCapacity("idxs", idxs, count * Long.BYTES);
         requireCapacity("gpfns", gpfns, count * Long.BYTES);
         requireCapacity("errs", errs, count * Integer.BYTES);
-        withHandle(handle -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                for (long done = 0; done < count; done += MAX_BATCH) {
-                    int n = (int) Math.min(MAX_BATCH, count - done);
-                    int rc = (int) Native.XC_ADD_TO_PHYSMAP_BATCH.invokeExact(slot, handle, domid, foreignDomid, space, n,
-                            idxs.asSlice(done * Long.BYTES), gpfns.asSlice(done * Long.BYTES),
-                            errs.asSlice(done * Integer.BYTES));
-                    if (rc < 0) {
-                        // libxenctrl copies its bounce buffer back even when the call failed, so
-                        // this chunk's slots hold no results: mark them as such.
-                        errs.asSlice(done * Integer.BYTES, (long) n * Integer.BYTES).fill(PageBatch.NOT_ATTEMPTED_BYTE);
-                        throw new XenCallException("xc_domain_add_to_physmap_batch",
-                                "domid=" + domid + ", foreign_domid=" + foreignDomid + ", space=" + space
-                                        + ", entries " + done + ".." + (done + n) + " of " + count,
-                                Native.errno(slot));
-                    }
+        MemorySegment handle = enter();
+        try {
+            MemorySegment slot = Native.threadErrnoSlot();
+            for (long done = 0; done < count; done += MAX_BATCH) {
+                int n = (int) Math.min(MAX_BATCH, count - done);
+                // One call, the usual case, passes the segments as they are: a slice is an object.
+                boolean whole = n == count;
+                MemorySegment chunkIdxs = whole ? idxs : idxs.asSlice(done * Long.BYTES);
+                MemorySegment chunkGpfns = whole ? gpfns : gpfns.asSlice(done * Long.BYTES);
+                MemorySegment chunkErrs = whole ? errs : errs.asSlice(done * Integer.BYTES);
+                int rc = (int) Native.Mapping.ADD_TO_PHYSMAP_BATCH.invokeExact(slot, handle, domid, foreignDomid,
+                        space, n, chunkIdxs, chunkGpfns, chunkErrs);
+                if (rc < 0) {
+                    // libxenctrl copies its bounce buffer back even when the call failed, so
+                    // this chunk's slots hold no results: mark them as such.
+                    errs.asSlice(done * Integer.BYTES, (long) n * Integer.BYTES).fill(PageBatch.NOT_ATTEMPTED_BYTE);
+                    throw new XenCallException("xc_domain_add_to_physmap_batch",
+                            "domid=" + domid + ", foreign_domid=" + foreignDomid + ", space=" + space
+                                    + ", entries " + done + ".." + (done + n) + " of " + count,
+                            Native.errno(slot));
                 }
-                return null;
             }
-        });
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -236,7 +244,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
         MemorySegment handle = enter();
         try {
             MemorySegment slot = Native.threadErrnoSlot();
-            int rc = (int) Native.XC_REMOVE_FROM_PHYSMAP.invokeExact(slot, handle, domid, gfn);
+            int rc = (int) Native.Mapping.REMOVE_FROM_PHYSMAP.invokeExact(slot, handle, domid, gfn);
             if (rc < 0) {
                 throw new XenCallException("xc_domain_remove_from_physmap",
                         "domid=" + domid + ", gpfn=0x" + Long.toHexString(gfn), Native.errno(slot));
@@ -257,7 +265,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 MemorySegment info = xc_domaininfo_t.allocate(arena);
-                int n = (int) Native.XC_DOMAIN_GETINFOLIST.invokeExact(slot, handle, domid, 1, info);
+                int n = (int) Native.Domains.GETINFOLIST.invokeExact(slot, handle, domid, 1, info);
                 if (n < 0) {
                     throw new XenCallException("xc_domain_getinfolist", "first_domain=" + domid + ", max=1",
                             Native.errno(slot));
@@ -285,7 +293,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
     @Override
     public void setTarget(int domid, int target) {
         check("xc_domain_set_target", "domid=" + domid + ", target=" + target,
-                (slot, handle) -> (int) Native.XC_DOMAIN_SET_TARGET.invokeExact(slot, handle, domid, target));
+                (slot, handle) -> (int) Native.Building.SET_TARGET.invokeExact(slot, handle, domid, target));
     }
 
     /**
@@ -299,7 +307,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
                 MemorySegment slot = Native.errnoSlot(arena);
                 MemorySegment domid = arena.allocate(ValueLayout.JAVA_INT);
                 MemorySegment config = ScratchDomainConfig.arm(arena);
-                int rc = (int) Native.XC_DOMAIN_CREATE.invokeExact(slot, handle, domid, config);
+                int rc = (int) Native.Building.CREATE.invokeExact(slot, handle, domid, config);
                 if (rc < 0) {
                     throw new XenCallException("xc_domain_create", ScratchDomainConfig.describe(config),
                             Native.errno(slot));
@@ -334,7 +342,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
                 for (long i = 0; i < count; i++) {
                     gfns.setAtIndex(ValueLayout.JAVA_LONG, i, firstGfn + i);
                 }
-                int rc = (int) Native.XC_DOMAIN_POPULATE_PHYSMAP_EXACT.invokeExact(slot, handle, domid, count, 0, 0, gfns);
+                int rc = (int) Native.Building.POPULATE_PHYSMAP_EXACT.invokeExact(slot, handle, domid, count, 0, 0, gfns);
                 if (rc < 0) {
                     throw new XenCallException("xc_domain_populate_physmap_exact", "domid=" + domid + ", gfns 0x"
                             + Long.toHexString(firstGfn) + "+" + count, Native.errno(slot));
@@ -347,19 +355,19 @@ public final class XenControl extends NativeHandle implements Hypervisor {
     /** XEN_DOMCTL_max_mem: the most the domain may hold, in KiB as libxenctrl takes it. */
     void setMaxMemory(int domid, long pages) {
         check("xc_domain_setmaxmem", "domid=" + domid + ", pages=" + pages,
-                (slot, handle) -> (int) Native.XC_DOMAIN_SETMAXMEM.invokeExact(slot, handle, domid, pages * 4));
+                (slot, handle) -> (int) Native.Building.SETMAXMEM.invokeExact(slot, handle, domid, pages * 4));
     }
 
     @Override
     public void destroyDomain(int domid) {
         check("xc_domain_destroy", "domid=" + domid,
-                (slot, handle) -> (int) Native.XC_DOMAIN_DESTROY.invokeExact(slot, handle, domid));
+                (slot, handle) -> (int) Native.Building.DESTROY.invokeExact(slot, handle, domid));
     }
 
     @Override
     public void unpause(int domid) {
         check("xc_domain_unpause", "domid=" + domid,
-                (slot, handle) -> (int) Native.XC_DOMAIN_UNPAUSE.invokeExact(slot, handle, domid));
+                (slot, handle) -> (int) Native.Building.UNPAUSE.invokeExact(slot, handle, domid));
     }
 
     /** A libxenctrl call that returns a negative value and sets errno on failure. */
@@ -384,7 +392,7 @@ public final class XenControl extends NativeHandle implements Hypervisor {
         multicall.close();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment slot = Native.errnoSlot(arena);
-            int rc = (int) Native.XC_INTERFACE_CLOSE.invokeExact(slot, handle);
+            int rc = (int) Native.Control.INTERFACE_CLOSE.invokeExact(slot, handle);
             if (rc < 0) {
                 throw new XenCallException("xc_interface_close", "", Native.errno(slot));
             }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.AfterEach;
@@ -184,6 +185,41 @@ class XenControlNativeTest {
             assertTrue(sim.frameOf(BORROWER, BORROWER_GFN + 2).isPresent(), "the failed entry stays mapped");
             assertTrue(sim.frameOf(BORROWER, BORROWER_GFN + 3).isEmpty(), "a failed entry does not stop the rest");
         }
+    }
+
+    /**
+     * The map and unmap paths reuse the thread's errno slot, the caller's batch and the multicall
+     * buffer, so a batch call allocates nothing of its own on the Java heap, whatever its size.
+     * The bound leaves room for the two small objects the JIT may leave behind (the JDK's check
+     * of the errno slot, once per downcall), not for an arena per call (the map path's 168 bytes
+     * before) or anything per page.
+     */
+    @Test
+    void batchCallsAllocateNothingOfTheirOwn() {
+        int pages = 64;
+        int calls = 2000;
+        sim.populate(OWNER, OWNER_GFN, pages);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (PageBatch batch = PageBatch.allocate(pages)) {
+            Runnable mapAndUnmap = () -> {
+                batch.fillRange(OWNER_GFN, BORROWER_GFN, pages);
+                xen.addToPhysmapBatch(BORROWER, OWNER, MapSpace.GMFN_SHARE, batch);
+                xen.removeFromPhysmapBatch(BORROWER, batch);
+            };
+            for (int i = 0; i < 5 * calls; i++) {
+                mapAndUnmap.run();
+            }
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < calls; i++) {
+                mapAndUnmap.run();
+            }
+            long perCall = (threads.getCurrentThreadAllocatedBytes() - before) / calls;
+            assertTrue(perCall < 100, perCall + " bytes allocated per map + unmap of " + pages + " pages");
+            for (int i = 0; i < pages; i++) {
+                assertEquals(0, batch.error(i), "entry " + i);
+            }
+        }
+        assertEquals(0, sim.mappedPages(BORROWER));
     }
 
     @Test
