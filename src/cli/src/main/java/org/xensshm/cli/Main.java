@@ -78,7 +78,7 @@ public final class Main implements Runnable, GlobalOptions {
     static int execute(String[] args, PrintStream out, PrintStream err) {
         Main main = new Main(out, err);
         CommandLine commandLine = new CommandLine(main);
-        Commands.register(commandLine);
+        Commands.register(commandLine, args);
         commandLine.setCaseInsensitiveEnumValuesAllowed(true)
                 .setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true))

@@ -9,6 +9,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.xensshm.cli.command.Commands;
+
+import picocli.CommandLine.Command;
 
 /** The command line itself: help everywhere, and one clear line with status 2 for a wrong one. */
 class UsageTest {
@@ -38,6 +41,21 @@ class UsageTest {
             assertTrue(run.out().lines().anyMatch(line -> line.strip().startsWith(command + " ")),
                     command + " missing from\n" + run.out());
         }
+    }
+
+    /** The command line registers a subcommand by the name it is typed as; it must be the command's own. */
+    @Test
+    void eachCommandIsRegisteredUnderItsOwnName() {
+        Commands.all().forEach((name, command) -> assertEquals(name,
+                command.get().getClass().getAnnotation(Command.class).name(), command.get().getClass().getName()));
+    }
+
+    @Test
+    void aCommandNamedAfterTheRootOptionsStillRuns() {
+        Cli.Run run = Cli.java().run("--store-deadline", "5s", "--json", "check", "--help");
+
+        assertEquals(0, run.status(), run.describe());
+        assertTrue(run.out().contains("\nUsage: xen-sshm check "), run.describe());
     }
 
     @Test

@@ -41,29 +41,49 @@ final class Native {
                     .or(SymbolLookup.libraryLookup(NativeLibraries.XENSTORE_SONAME, Arena.global()))
                     .or(SymbolLookup.libraryLookup(NativeLibraries.XENCALL_SONAME, Arena.global()));
 
-    // libxenstore: every command that reaches the host reads xenstore.
+    // libxenstore: what every command that reaches the host does, reading xenstore.
     static final MethodHandle XS_OPEN = capturing("xs_open", C_POINTER, C_LONG);
     static final MethodHandle XS_TRANSACTION_START = capturing("xs_transaction_start", C_INT, C_POINTER);
     static final MethodHandle XS_TRANSACTION_END = capturing("xs_transaction_end", C_BOOL, C_POINTER, C_INT, C_BOOL);
     static final MethodHandle XS_READ = capturing("xs_read", C_POINTER, C_POINTER, C_INT, C_POINTER, C_POINTER);
-    static final MethodHandle XS_WRITE = capturing("xs_write", C_BOOL, C_POINTER, C_INT, C_POINTER, C_POINTER, C_INT);
-    static final MethodHandle XS_MKDIR = capturing("xs_mkdir", C_BOOL, C_POINTER, C_INT, C_POINTER);
-    static final MethodHandle XS_RM = capturing("xs_rm", C_BOOL, C_POINTER, C_INT, C_POINTER);
     static final MethodHandle XS_DIRECTORY = capturing("xs_directory", C_POINTER, C_POINTER, C_INT, C_POINTER, C_POINTER);
     static final MethodHandle XS_GET_PERMISSIONS =
             capturing("xs_get_permissions", C_POINTER, C_POINTER, C_INT, C_POINTER, C_POINTER);
-    static final MethodHandle XS_SET_PERMISSIONS =
-            capturing("xs_set_permissions", C_BOOL, C_POINTER, C_INT, C_POINTER, C_POINTER, C_INT);
     static final MethodHandle XS_GET_DOMAIN_PATH = capturing("xs_get_domain_path", C_POINTER, C_POINTER, C_INT);
-    static final MethodHandle XS_WATCH = capturing("xs_watch", C_BOOL, C_POINTER, C_POINTER, C_POINTER);
-    static final MethodHandle XS_UNWATCH = capturing("xs_unwatch", C_BOOL, C_POINTER, C_POINTER, C_POINTER);
-    static final MethodHandle XS_READ_WATCH = capturing("xs_read_watch", C_POINTER, C_POINTER, C_POINTER);
-    static final MethodHandle XS_CHECK_WATCH = capturing("xs_check_watch", C_POINTER, C_POINTER);
-    static final MethodHandle XS_INTRODUCE_DOMAIN =
-            capturing("xs_introduce_domain", C_BOOL, C_POINTER, C_INT, C_LONG, C_INT);
-    static final MethodHandle XS_RELEASE_DOMAIN = capturing("xs_release_domain", C_BOOL, C_POINTER, C_INT);
-    /** poll(2), to wait a bounded time for a watch to fire. */
-    static final MethodHandle POLL = capturing("poll", C_INT, C_POINTER, C_LONG, C_INT);
+
+    /** libxenstore: changing it. */
+    static final class StoreWrites {
+        static final MethodHandle WRITE = capturing("xs_write", C_BOOL, C_POINTER, C_INT, C_POINTER, C_POINTER, C_INT);
+        static final MethodHandle MKDIR = capturing("xs_mkdir", C_BOOL, C_POINTER, C_INT, C_POINTER);
+        static final MethodHandle RM = capturing("xs_rm", C_BOOL, C_POINTER, C_INT, C_POINTER);
+        static final MethodHandle SET_PERMISSIONS =
+                capturing("xs_set_permissions", C_BOOL, C_POINTER, C_INT, C_POINTER, C_POINTER, C_INT);
+
+        private StoreWrites() {
+        }
+    }
+
+    /** libxenstore: watches, and poll(2) to wait a bounded time for one to fire. */
+    static final class StoreWatching {
+        static final MethodHandle WATCH = capturing("xs_watch", C_BOOL, C_POINTER, C_POINTER, C_POINTER);
+        static final MethodHandle UNWATCH = capturing("xs_unwatch", C_BOOL, C_POINTER, C_POINTER, C_POINTER);
+        static final MethodHandle READ_WATCH = capturing("xs_read_watch", C_POINTER, C_POINTER, C_POINTER);
+        static final MethodHandle CHECK_WATCH = capturing("xs_check_watch", C_POINTER, C_POINTER);
+        static final MethodHandle POLL = capturing("poll", C_INT, C_POINTER, C_LONG, C_INT);
+
+        private StoreWatching() {
+        }
+    }
+
+    /** libxenstore: introducing and releasing domains (the test bed's domain life). */
+    static final class StoreDomains {
+        static final MethodHandle INTRODUCE_DOMAIN =
+                capturing("xs_introduce_domain", C_BOOL, C_POINTER, C_INT, C_LONG, C_INT);
+        static final MethodHandle RELEASE_DOMAIN = capturing("xs_release_domain", C_BOOL, C_POINTER, C_INT);
+
+        private StoreDomains() {
+        }
+    }
 
     /** libxenctrl: what opening a handle needs. */
     static final class Control {

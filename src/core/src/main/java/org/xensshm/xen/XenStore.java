@@ -304,7 +304,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
                 byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
                 MemorySegment data = arena.allocate(Math.max(1, bytes.length));
                 MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
-                boolean ok = (boolean) Native.XS_WRITE.invokeExact(slot, h, txn, arena.allocateFrom(path), data,
+                boolean ok = (boolean) Native.StoreWrites.WRITE.invokeExact(slot, h, txn, arena.allocateFrom(path), data,
                         bytes.length);
                 if (!ok) {
                     throw failure("xs_write", txn, path, Native.errno(slot));
@@ -321,7 +321,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      * @param path the node
      */
     public void mkdir(int txn, String path) {
-        pathRequest("xs_mkdir", txn, path, Native.XS_MKDIR);
+        pathRequest("xs_mkdir", txn, path, Native.StoreWrites.MKDIR);
     }
 
     /**
@@ -334,7 +334,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
         request("xs_rm", arguments(txn, path), h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
-                boolean ok = (boolean) Native.XS_RM.invokeExact(slot, h, txn, arena.allocateFrom(path));
+                boolean ok = (boolean) Native.StoreWrites.RM.invokeExact(slot, h, txn, arena.allocateFrom(path));
                 if (!ok && Native.errno(slot) != Errno.ENOENT) {
                     throw failure("xs_rm", txn, path, Native.errno(slot));
                 }
@@ -421,7 +421,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
                     xs_permissions.id(entry, permissions.get(i).domid());
                     xs_permissions.perms(entry, bits(permissions.get(i).access()));
                 }
-                boolean ok = (boolean) Native.XS_SET_PERMISSIONS.invokeExact(slot, h, txn, arena.allocateFrom(path),
+                boolean ok = (boolean) Native.StoreWrites.SET_PERMISSIONS.invokeExact(slot, h, txn, arena.allocateFrom(path),
                         array, permissions.size());
                 if (!ok) {
                     throw failure("xs_set_permissions", txn, path + " " + permissions, Native.errno(slot));
@@ -458,12 +458,12 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      */
     @Override
     public void watch(String path, String token) {
-        watchRequest("xs_watch", path, token, Native.XS_WATCH);
+        watchRequest("xs_watch", path, token, Native.StoreWatching.WATCH);
     }
 
     @Override
     public void unwatch(String path, String token) {
-        watchRequest("xs_unwatch", path, token, Native.XS_UNWATCH);
+        watchRequest("xs_unwatch", path, token, Native.StoreWatching.UNWATCH);
     }
 
     /**
@@ -479,7 +479,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
                 MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
-                MemorySegment event = (MemorySegment) Native.XS_READ_WATCH.invokeExact(slot, h, count);
+                MemorySegment event = (MemorySegment) Native.StoreWatching.READ_WATCH.invokeExact(slot, h, count);
                 if (event.equals(MemorySegment.NULL)) {
                     // With a watch registered, libxenstore's reader thread owns the socket and
                     // reports a lost connection as EINVAL.
@@ -520,7 +520,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
                 MemorySegment fds = pollfd.allocate(arena);
                 pollfd.fd(fds, xen_h.xs_fileno(h));
                 pollfd.events(fds, (short) xen_h.POLLIN());
-                int rc = (int) Native.POLL.invokeExact(slot, fds, 1L, millis);
+                int rc = (int) Native.StoreWatching.POLL.invokeExact(slot, fds, 1L, millis);
                 if (rc < 0 && Native.errno(slot) != Errno.EINTR) {
                     throw failure("poll", NO_TRANSACTION, "xenstore watch descriptor", Native.errno(slot));
                 }
@@ -533,7 +533,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
     private Optional<WatchEvent> checkWatch(MemorySegment h) throws Throwable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment slot = Native.errnoSlot(arena);
-            MemorySegment event = (MemorySegment) Native.XS_CHECK_WATCH.invokeExact(slot, h);
+            MemorySegment event = (MemorySegment) Native.StoreWatching.CHECK_WATCH.invokeExact(slot, h);
             if (event.equals(MemorySegment.NULL)) {
                 int errno = Native.errno(slot);
                 if (errno == Errno.EAGAIN) {
@@ -567,7 +567,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
         request("xs_introduce_domain", "domid=" + domid, h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
-                boolean ok = (boolean) Native.XS_INTRODUCE_DOMAIN.invokeExact(slot, h, domid, ringGfn, port);
+                boolean ok = (boolean) Native.StoreDomains.INTRODUCE_DOMAIN.invokeExact(slot, h, domid, ringGfn, port);
                 if (!ok) {
                     throw failure("xs_introduce_domain", NO_TRANSACTION, "domid=" + domid + ", gfn=0x"
                             + Long.toHexString(ringGfn) + ", port=" + port, Native.errno(slot));
@@ -589,7 +589,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
         return request("xs_release_domain", "domid=" + domid, h -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment slot = Native.errnoSlot(arena);
-                boolean ok = (boolean) Native.XS_RELEASE_DOMAIN.invokeExact(slot, h, domid);
+                boolean ok = (boolean) Native.StoreDomains.RELEASE_DOMAIN.invokeExact(slot, h, domid);
                 if (!ok && Native.errno(slot) != Errno.ENOENT) {
                     throw failure("xs_release_domain", NO_TRANSACTION, "domid=" + domid, Native.errno(slot));
                 }
