@@ -1,8 +1,11 @@
 package org.xensshm.e2e.dom0;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import org.xensshm.engine.HypervisorSelfTest;
 
@@ -43,6 +46,48 @@ final class CliScenarios {
         });
     }
 
+    /**
+     * How long {@code xen-sshm status} takes in this dom0: as a plain JVM start, and with what
+     * the launcher adds (the client compiler, the serial collector, and a JDK AOT cache made here by
+     * one training run, since a cache belongs to one JDK and architecture). Reported, never asserted.
+     */
+    static Scenario startUp() {
+        return Scenario.of("cli-start", lab -> {
+            Path cache = Path.of("/tmp/xen-sshm.aot");
+            List<String> tuned = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:disable",
+                    "-Xlog:all=warning:stderr");
+            double plain = fastest(lab, List.of(), 2);
+            List<String> training = new ArrayList<>(tuned);
+            training.add("-XX:AOTCacheOutput=" + cache);
+            long start = System.nanoTime();
+            Programs.Result trained = cli(training, "status");
+            lab.report.time("status-training-run", Duration.ofNanos(System.nanoTime() - start));
+            lab.report.check("aot-cache-made", trained.succeeded() && Files.isRegularFile(cache),
+                    trained.err().strip());
+            List<String> cached = new ArrayList<>(tuned);
+            cached.add("-XX:AOTCache=" + cache);
+            double withCache = fastest(lab, cached, 2);
+            lab.report.note(String.format(Locale.ROOT, "xen-sshm status in the emulated dom0: plain java %.2f s,"
+                    + " with the launcher's options and an AOT cache %.2f s (fastest of 2 each)", plain, withCache));
+        });
+    }
+
+    /** The fastest of {@code runs} runs of {@code status} with these JVM options, in seconds. */
+    private static double fastest(Lab lab, List<String> options, int runs) {
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            Programs.Result result = cli(options, "status");
+            double seconds = (System.nanoTime() - start) / 1e9;
+            lab.report.check("status-" + (options.isEmpty() ? "plain" : "aot") + "-run-" + (i + 1), result.succeeded(),
+                    result.err().strip());
+            lab.report.time("status-" + (options.isEmpty() ? "plain" : "aot") + "-run-" + (i + 1),
+                    Duration.ofNanos(System.nanoTime() - start));
+            best = Math.min(best, seconds);
+        }
+        return best;
+    }
+
     private static void expect(Lab lab, String json, String name, String part) {
         lab.report.check(name, json.contains(part), (json.contains(part) ? "has " : "lacks ") + part);
     }
@@ -57,8 +102,14 @@ final class CliScenarios {
 
     /** {@code xen-sshm ARGS...} as the launcher runs it, on the jars dom0 was given. */
     static Programs.Result cli(String... arguments) {
-        List<String> command = new ArrayList<>(List.of("java", "--enable-native-access=org.xensshm,org.xensshm.testkit",
-                "-p", "/sshm/lib", "-m", "org.xensshm.cli/org.xensshm.cli.Main"));
+        return cli(List.of(), arguments);
+    }
+
+    /** The same with more JVM options. */
+    static Programs.Result cli(List<String> jvmOptions, String... arguments) {
+        List<String> command = new ArrayList<>(List.of("java", "--enable-native-access=org.xensshm,org.xensshm.testkit"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-p", "/sshm/lib", "-m", "org.xensshm.cli/org.xensshm.cli.Main"));
         command.addAll(List.of(arguments));
         return Programs.run(command);
     }

@@ -50,7 +50,7 @@ public final class Dom0Driver {
                     TrustedBorrowerScenarios.sharesAndTearsDown(), TrustedBorrowerScenarios.oneTargetForLife(),
                     TrustedBorrowerScenarios.leftoverMapping(),
                     TeardownTiming.compare(EngineSettings.defaults().withTrustedBorrowers()),
-                    ReadOnlyProbe.probe(EngineSettings.defaults().withTrustedBorrowers()));
+                    ReadOnlyProbe.probe(EngineSettings.defaults().withTrustedBorrowers()), CliScenarios.startUp());
             case SERIES -> List.of(CliScenarios.selfTest(kind), facts(),
                     RefusalScenarios.shareWithoutReference(), SharingScenarios.unreferencedShareLosesOwnerPages());
             case SERIES_FIXED -> List.of(CliScenarios.selfTest(kind), facts(),
