@@ -23,7 +23,7 @@ class ShippedSeriesXenTest extends EmulatedXenTest {
 
     @Override
     List<String> scenarios() {
-        return List.of("cli-selftest", "facts", "share-without-reference", "unreferenced-share");
+        return List.of("cli-selftest", "facts", "share-without-reference", "unreferenced-share", "cli-start");
     }
 
     @Override

@@ -50,9 +50,10 @@ public final class Dom0Driver {
                     TrustedBorrowerScenarios.sharesAndTearsDown(), TrustedBorrowerScenarios.oneTargetForLife(),
                     TrustedBorrowerScenarios.leftoverMapping(),
                     TeardownTiming.compare(EngineSettings.defaults().withTrustedBorrowers()),
-                    ReadOnlyProbe.probe(EngineSettings.defaults().withTrustedBorrowers()), CliScenarios.startUp());
+                    ReadOnlyProbe.probe(EngineSettings.defaults().withTrustedBorrowers()));
             case SERIES -> List.of(CliScenarios.selfTest(kind), facts(),
-                    RefusalScenarios.shareWithoutReference(), SharingScenarios.unreferencedShareLosesOwnerPages());
+                    RefusalScenarios.shareWithoutReference(), SharingScenarios.unreferencedShareLosesOwnerPages(),
+                    CliScenarios.startUp());
             case SERIES_FIXED -> List.of(CliScenarios.selfTest(kind), facts(),
                     SharingScenarios.twoBorrowers(), SharingScenarios.largeRegion(),
                     SharingScenarios.ownerDestroyedWhileBorrowed(), TeardownTiming.compare(EngineSettings.defaults()),

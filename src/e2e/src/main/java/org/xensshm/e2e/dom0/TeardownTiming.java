@@ -12,7 +12,7 @@ import org.xensshm.host.XenCallException;
 
 /**
  * Detach by one multicall of removals against the per-page way, side by side in one boot, on the
- * same region: both must leave nothing mapped and the owner's pages in place; the times are
+ * same region, two rounds each: both must leave nothing mapped and the owner's pages in place; the times are
  * reported for the benchmark record, never asserted.
  */
 final class TeardownTiming {
@@ -33,10 +33,14 @@ final class TeardownTiming {
             StaticShmEngine perPage = new StaticShmEngine(new PerPageRemovals(lab), lab.host.store(), settings);
             batched.attach(owner.domid(), lab.specs(owner, Regions.owner("teardown", BASE, PAGES)));
 
-            double multicall = round(lab, batched, borrower, "multicall");
-            double onePerPage = round(lab, perPage, borrower, "per-page");
+            // Two rounds each, in the order multicall, per page, per page, multicall, and the faster
+            // of each way: the other emulated hosts share the machine, and their load comes and goes.
+            double multicall = round(lab, batched, borrower, "multicall-1");
+            double onePerPage = round(lab, perPage, borrower, "per-page-1");
+            onePerPage = Math.min(onePerPage, round(lab, perPage, borrower, "per-page-2"));
+            multicall = Math.min(multicall, round(lab, batched, borrower, "multicall-2"));
             lab.report.note(String.format(Locale.ROOT, "detach of %d pages: per-page %.3f s, multicall %.3f s,"
-                    + " per-page/multicall %.2f", PAGES, onePerPage, multicall, onePerPage / multicall));
+                    + " per-page/multicall %.2f (the faster of two rounds each)", PAGES, onePerPage, multicall, onePerPage / multicall));
             lab.report.equal("owner-pages-intact", ownerPages, lab.totalPages(owner.domid()));
             lab.report.equal("borrower-destroyed", "gone", lab.destroy(borrower));
             batched.detach(owner.domid());
