@@ -63,48 +63,6 @@ public final class SimulatedHypervisor {
         SERIES_FIXED
     }
 
-    /**
-     * A domain as getdomaininfo reports it.
-     *
-     * @param totPages pages the domain owns that still have a reference (a dying domain keeps those referenced elsewhere)
-     * @param flags the XEN_DOMINF_* flags
-     */
-    public record DomainInfo(long totPages, int flags) {
-        /** XEN_DOMINF_dying: destroyed, listed while its pages or a target reference keep it. */
-        public static final int DYING = 1;
-        /** XEN_DOMINF_shutdown. */
-        public static final int SHUTDOWN = 1 << 2;
-        /** XEN_DOMINF_paused (the toolstack's pause count is above 0). */
-        public static final int PAUSED = 1 << 3;
-
-        /**
-         * Whether the domain is dying (a zombie while it is still listed).
-         *
-         * @return true when dying
-         */
-        public boolean dying() {
-            return (flags & DYING) != 0;
-        }
-
-        /**
-         * Whether the domain has shut down.
-         *
-         * @return true when shut down
-         */
-        public boolean shutdown() {
-            return (flags & SHUTDOWN) != 0;
-        }
-
-        /**
-         * Whether the domain is paused by the toolstack.
-         *
-         * @return true when paused
-         */
-        public boolean paused() {
-            return (flags & PAUSED) != 0;
-        }
-    }
-
     private static final Linker LINKER = Linker.nativeLinker();
 
     private final MethodHandle reset;
@@ -125,7 +83,6 @@ public final class SimulatedHypervisor {
     private final MethodHandle clearFaults;
     private final MethodHandle opCount;
     private final MethodHandle replacedCount;
-    private final MethodHandle domainInfo;
     private final MethodHandle refCount;
     private final MethodHandle shutdownDomain;
     private final MethodHandle pauseDomain;
@@ -152,7 +109,6 @@ public final class SimulatedHypervisor {
         clearFaults = bind(lookup, "xensim_clear_faults", FunctionDescriptor.of(JAVA_INT));
         opCount = bind(lookup, "xensim_op_count", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
         replacedCount = bind(lookup, "xensim_replaced_count", FunctionDescriptor.of(JAVA_LONG));
-        domainInfo = bind(lookup, "xensim_domain_info", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
         refCount = bind(lookup, "xensim_ref_count", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG));
         shutdownDomain = bind(lookup, "xensim_shutdown_domain", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         pauseDomain = bind(lookup, "xensim_pause_domain", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -291,25 +247,6 @@ public final class SimulatedHypervisor {
             MemorySegment buffer = arena.allocate(16);
             MemorySegment.copy(handle, 0, buffer, ValueLayout.JAVA_BYTE, 0, 16);
             check("xensim_set_handle", "domid=" + domid, call(setHandle, domid, buffer));
-        }
-    }
-
-    /**
-     * The domain's tot_pages and flags as getdomaininfo reports them, or empty once it has gone.
-     *
-     * @param domid the domain's id
-     * @return what is reported, or empty
-     */
-    public Optional<DomainInfo> domainInfo(int domid) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pages = arena.allocate(JAVA_LONG);
-            MemorySegment flags = arena.allocate(JAVA_INT);
-            int rc = call(domainInfo, domid, pages, flags);
-            if (rc == -Errno.ESRCH) {
-                return Optional.empty();
-            }
-            check("xensim_domain_info", "domid=" + domid, rc);
-            return Optional.of(new DomainInfo(pages.get(JAVA_LONG, 0), flags.get(JAVA_INT, 0)));
         }
     }
 
