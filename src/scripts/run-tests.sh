@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh Debian 12 machine: installs what is missing, builds the test
 # bed, checks it on its own (C self-test of the simulated hypervisor, xenstored smoke test), then
 # builds every module and runs its tests, the native ones against the test bed included, checks
-# what a library user gets, and that two builds of the commit give the same library jars.
+# what a library user gets, that the launcher's start-up cache is made and read cleanly, and
+# that two builds of the commit give the same library jars.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$root"
@@ -17,4 +18,5 @@ make -s -C src/testkit/native OUT="$testbed" check
 src/testkit/native/run-xenstored-smoke.sh "$testbed/libxsdshim.so"
 mvn -B -ntp install
 src/scripts/check-library.sh
+src/scripts/check-launcher.sh
 src/scripts/check-reproducible.sh

@@ -1,42 +1,46 @@
 package org.xensshm.cli.command;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.SequencedMap;
-import java.util.function.Supplier;
+import java.util.List;
 
 import picocli.CommandLine;
 
 /** The subcommands of {@code xen-sshm}, in the order its help lists them. */
 public final class Commands {
 
-    /** Each subcommand by the name its {@code @Command} gives it. */
-    private static final SequencedMap<String, Supplier<Object>> BY_NAME = byName();
+    /** Each subcommand by the name its {@code @Command} gives it, in help order. */
+    private static final List<String> NAMES = List.of("check", "attach", "detach", "status", "reconcile", "watch",
+            "selftest", "dt", "dom0less", "testbed", "demo", "help");
 
     private Commands() {
     }
 
-    private static SequencedMap<String, Supplier<Object>> byName() {
-        SequencedMap<String, Supplier<Object>> commands = new LinkedHashMap<>();
-        commands.put("check", CheckCommand::new);
-        commands.put("attach", AttachCommand::new);
-        commands.put("detach", DetachCommand::new);
-        commands.put("status", StatusCommand::new);
-        commands.put("reconcile", ReconcileCommand::new);
-        commands.put("watch", WatchCommand::new);
-        commands.put("selftest", SelftestCommand::new);
-        commands.put("dt", DtCommand::new);
-        commands.put("dom0less", Dom0lessCommand::new);
-        commands.put("testbed", TestbedCommand::new);
-        commands.put("demo", DemoCommand::new);
-        commands.put("help", CommandLine.HelpCommand::new);
-        return commands;
+    /** The names of every subcommand, in help order. */
+    public static List<String> names() {
+        return NAMES;
     }
 
-    /** Every subcommand by name, in help order. */
-    public static Map<String, Supplier<Object>> all() {
-        return Collections.unmodifiableSequencedMap(BY_NAME);
+    /**
+     * A new instance of the named subcommand. A switch rather than a table of constructor
+     * references: the launcher's AOT cache is made from a run of this code, and the JDK 25 cache
+     * writer fails on lambdas kept in a static field (archiveHeapWriter "Metadata should have
+     * been archived").
+     */
+    public static Object create(String name) {
+        return switch (name) {
+            case "check" -> new CheckCommand();
+            case "attach" -> new AttachCommand();
+            case "detach" -> new DetachCommand();
+            case "status" -> new StatusCommand();
+            case "reconcile" -> new ReconcileCommand();
+            case "watch" -> new WatchCommand();
+            case "selftest" -> new SelftestCommand();
+            case "dt" -> new DtCommand();
+            case "dom0less" -> new Dom0lessCommand();
+            case "testbed" -> new TestbedCommand();
+            case "demo" -> new DemoCommand();
+            case "help" -> new CommandLine.HelpCommand();
+            default -> throw new IllegalArgumentException("no subcommand " + name);
+        };
     }
 
     /**
@@ -48,10 +52,12 @@ public final class Commands {
     public static void register(CommandLine root, String[] arguments) {
         String named = commandNamed(arguments);
         if (named != null && !named.equals("help")) {
-            root.addSubcommand(named, BY_NAME.get(named).get());
+            root.addSubcommand(named, create(named));
             return;
         }
-        BY_NAME.forEach((name, command) -> root.addSubcommand(name, command.get()));
+        for (String name : NAMES) {
+            root.addSubcommand(name, create(name));
+        }
     }
 
     /**
@@ -64,7 +70,7 @@ public final class Commands {
             if (argument.equals("--store-deadline")) {
                 i++;
             } else if (!argument.startsWith("-")) {
-                return BY_NAME.containsKey(argument) ? argument : null;
+                return NAMES.contains(argument) ? argument : null;
             }
         }
         return null;
