@@ -124,12 +124,21 @@ final class EmulatedHosts {
         }
     }
 
+    /**
+     * Whether the driver also times the command's start-up in dom0 ({@code XEN_SSHM_E2E_TIMINGS=1}):
+     * a benchmark for the record, two minutes of emulated JVM starts, so not in every run.
+     */
+    static boolean startUpTimed() {
+        return "1".equals(System.getenv("XEN_SSHM_E2E_TIMINGS"));
+    }
+
     /** Boots {@code hypervisor} with the driver asked to run the scenarios of {@code kind}. */
     private static Console boot(String kind, Path hypervisor) {
         Path log = TARGET.resolve(kind + ".log");
         int status = run(TARGET.resolve(kind + "-boot.out"), BOOT_LIMIT_SECONDS + 60,
                 script("host/boot.sh"), "--work", WORK.toString(), "--xen", hypervisor.toString(), "--log",
-                log.toString(), "--timeout", Long.toString(BOOT_LIMIT_SECONDS), "--append-dom0", "E2E_KIND=" + kind);
+                log.toString(), "--timeout", Long.toString(BOOT_LIMIT_SECONDS), "--append-dom0",
+                "E2E_KIND=" + kind + (startUpTimed() ? " E2E_TIME_START_UP=1" : ""));
         return Console.read(log, status);
     }
 
