@@ -1,5 +1,7 @@
 package org.xensshm.engine;
 
+import static org.xensshm.engine.RecordValues.hex;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -166,7 +168,7 @@ final class Attach {
             List<ArmGuestLayout.Area> hit = ArmGuestLayout.conflicts(spec.begin(), spec.end(), memory);
             if (!hit.isEmpty()) {
                 throw new RegionRefusedException(domid, spec.id(), Reason.WINDOW_NOT_FREE, "its window ["
-                        + Records.hex(spec.begin()) + ", " + Records.hex(spec.end()) + ") overlaps "
+                        + hex(spec.begin()) + ", " + hex(spec.end()) + ") overlaps "
                         + hit.stream().map(ArmGuestLayout.Area::toString).collect(Collectors.joining(", "))
                         + " of this domain" + (memory.isPresent() ? " (RAM counted at its maximum, "
                         + (memory.getAsLong() >> 20) + " MiB)" : "") + "; Xen would silently replace what is "
@@ -225,7 +227,7 @@ final class Attach {
             return null;
         });
         log.debug("domain {}: static_shm {} recorded as owner of [{}, {})", domid, id,
-                Records.hex(spec.begin()), Records.hex(spec.end()));
+                hex(spec.begin()), hex(spec.end()));
     }
 
     private Borrowed recordBorrower(SshmSpec spec, Worker worker) {
@@ -266,9 +268,9 @@ final class Attach {
             }
             PageRange source = spec.ownerPagesWithin(new PageRange(owner.firstPage(), owner.pages()))
                     .orElseThrow(() -> new RegionRefusedException(domid, id, Reason.OUTSIDE_OWNER_REGION, "offset "
-                            + Records.hex(spec.offset()) + " + size " + Records.hex(spec.size())
-                            + " exceeds the owner's region [" + Records.hex(owner.begin()) + ", "
-                            + Records.hex(owner.end()) + ") of " + Records.hex(owner.end() - owner.begin()) + " bytes"));
+                            + hex(spec.offset()) + " + size " + hex(spec.size())
+                            + " exceeds the owner's region [" + hex(owner.begin()) + ", "
+                            + hex(owner.end()) + ") of " + hex(owner.end() - owner.begin()) + " bytes"));
             records.addBorrower(tx, owner, domid, handle, spec, mappingKind(), worker);
             return new Borrowed(spec, owner.owner(), source);
         });

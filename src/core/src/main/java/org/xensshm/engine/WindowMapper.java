@@ -1,5 +1,7 @@
 package org.xensshm.engine;
 
+import static org.xensshm.engine.RecordValues.hex;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xensshm.engine.Attach.Borrowed;
@@ -49,7 +51,7 @@ final class WindowMapper {
                 seams.hypervisor().addToPhysmapBatch(domid, region.owner, seams.settings().mapSpace(), batch);
             } catch (XenCallException e) {
                 region.chunkInBatch = mayHaveMapped(e.errno());
-                throw new BackendFailureException(domid, spec.id(), "mapping gfns " + Records.hex(batch.targetPage(0))
+                throw new BackendFailureException(domid, spec.id(), "mapping gfns " + hex(batch.targetPage(0))
                         + "+" + n + " from domain " + region.owner, e);
             }
             PageRuns failures = new PageRuns();
