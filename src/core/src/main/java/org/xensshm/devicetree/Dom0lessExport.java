@@ -11,9 +11,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.stream.Collectors;
 
-import org.xensshm.devicetree.HostTreeException.Reason;
 import org.xensshm.spec.ArmGuestLayout;
 import org.xensshm.spec.DomainConfig;
 import org.xensshm.spec.InvalidSpecException;
@@ -134,7 +132,7 @@ public final class Dom0lessExport {
     private final Plan plan;
     private final Options options;
     private final Map<String, DomainConfig> configs = new LinkedHashMap<>();
-    private final Map<String, Long> hostAddresses = new HashMap<>();
+    private final Map<String, Long> hostAddresses;
     private final Map<String, Cells> cells = new HashMap<>();
     private final Map<String, String> nodeNames = new HashMap<>();
     private final List<SpecProblem> problems = new ArrayList<>();
@@ -144,18 +142,23 @@ public final class Dom0lessExport {
         this.plan = plan;
         this.options = options;
         configs.forEach(config -> this.configs.putIfAbsent(config.name(), config));
-        options.hostTree().ifPresentOrElse(this::matchHostTree, () -> plan.domains().forEach(domain -> {
+        Map<String, List<SshmSpec>> shares = sharesByDomain();
+        options.hostTree().ifPresentOrElse(host -> {
+            HostTreeMatch.DomainNodes nodes = HostTreeMatch.match(host, this.configs.keySet(), plan, shares,
+                    options.cells());
+            nodeNames.putAll(nodes.nodeNames());
+            cells.putAll(nodes.cells());
+        }, () -> plan.domains().forEach(domain -> {
             cells.put(domain.name(), options.cells().orElse(Cells.DEFAULT));
             nodeNames.put(domain.name(), Dts.nodeName(domain.name()));
         }));
-        placeInHostMemory();
-        Map<String, List<SshmSpec>> shares = sharesByDomain();
+        hostAddresses = HostPlacement.place(options.hostBase(), plan, cells);
         shares.forEach(this::checkDomain);
         checkBankCounts();
         if (!problems.isEmpty()) {
             throw new InvalidSpecException(problems);
         }
-        options.hostTree().ifPresent(this::checkHostRanges);
+        options.hostTree().ifPresent(host -> HostPlacement.checkInHostTree(host, plan, hostAddresses));
         shares.forEach((domain, specs) -> domains.add(new DomainShares(domain, nodeNames.get(domain),
                 cells.get(domain), specs.stream().map(this::share).toList())));
     }
@@ -245,119 +248,6 @@ public final class Dom0lessExport {
         int index = plan.domain(domain).orElseThrow().specs().indexOf(spec);
         return new SpecProblem(domain, spec.id(), OptionalInt.of(index), field, message,
                 Optional.of(configs.get(domain).location(index)));
-    }
-
-    private void matchHostTree(HostTree host) {
-        List<String> missing = new ArrayList<>();
-        List<String> mismatched = new ArrayList<>();
-        Set<String> sharing = sharesByDomain().keySet();
-        for (String domain : configs.keySet()) {
-            Optional<HostTree.DomainNode> found = host.domain(Dts.nodeName(domain));
-            if (found.isEmpty()) {
-                missing.add(domain);
-                continue;
-            }
-            HostTree.DomainNode node = found.get();
-            nodeNames.put(domain, node.name());
-            if (!sharing.contains(domain)) {
-                continue;
-            }
-            if (!Cells.valid(node.addressCells()) || !Cells.valid(node.sizeCells())) {
-                throw new HostTreeException(Reason.UNSUPPORTED_CELLS, host.source() + ": " + node.path()
-                        + " has #address-cells = <" + node.addressCells() + "> and #size-cells = <" + node.sizeCells()
-                        + ">; Xen reads static shared memory nodes with 1 or 2 cells only");
-            }
-            Cells written = new Cells(node.addressCells(), node.sizeCells());
-            options.cells().filter(asked -> !asked.equals(written)).ifPresent(asked -> mismatched.add(node.path()
-                    + " has " + written));
-            cells.put(domain, written);
-            if (node.directMapped()) {
-                throw new HostTreeException(Reason.DIRECT_MAPPED, host.source() + ": " + node.path() + " is"
-                        + " direct-mapped (direct-map): Xen wants its shared memory at equal host and guest addresses,"
-                        + " which xen-sshm does not place; write that domain's nodes by hand");
-            }
-        }
-        if (!missing.isEmpty()) {
-            String known = host.domains().stream().map(HostTree.DomainNode::name).collect(Collectors.joining(", "));
-            throw new HostTreeException(Reason.NO_DOMAIN_NODE, host.source() + " has no xen,domain node under /chosen"
-                    + " for " + String.join(", ", missing) + " (domain nodes are matched by the config's name; it has "
-                    + (known.isEmpty() ? "none" : known) + ")");
-        }
-        if (!mismatched.isEmpty()) {
-            throw new HostTreeException(Reason.CELLS_MISMATCH, host.source() + ": " + String.join("; ", mismatched)
-                    + ", not the " + options.cells().orElseThrow() + " asked for; Xen would read xen,shared-mem"
-                    + " with the node's cells and stop at boot (leave the cells out to write for the tree's)");
-        }
-        checkExistingShares(host);
-    }
-
-    private void checkExistingShares(HostTree host) {
-        Set<String> ours = new LinkedHashSet<>();
-        plan.regions().forEach(region -> ours.add(region.id()));
-        for (HostTree.ExistingShare existing : host.shares()) {
-            if (ours.contains(existing.id())) {
-                throw new HostTreeException(Reason.ALREADY_SHARED, host.source() + ": " + existing.path()
-                        + " already describes region " + existing.id() + "; give the tree without the static shared"
-                        + " memory nodes of the configs' regions");
-            }
-        }
-        sharesByDomain().forEach((domain, specs) -> {
-            HostTree.DomainNode node = host.domain(nodeNames.get(domain)).orElseThrow();
-            specs.stream().map(spec -> "shared-mem-" + spec.id()).filter(node.children()::contains).findFirst()
-                    .ifPresent(name -> {
-                        throw new HostTreeException(Reason.ALREADY_SHARED, host.source() + ": " + node.path() + "/"
-                                + name + " already exists");
-                    });
-        });
-    }
-
-    private void placeInHostMemory() {
-        if (options.hostBase().isEmpty()) {
-            return;
-        }
-        long base = options.hostBase().getAsLong();
-        if (base % SshmSpec.PAGE_SIZE != 0) {
-            throw new IllegalArgumentException("the host base 0x" + Long.toHexString(base) + " is not a multiple of 4 KiB");
-        }
-        long next = base;
-        for (Plan.Region region : plan.regions()) {
-            hostAddresses.put(region.id(), next);
-            long size = region.ownerSpec().size();
-            if (next > Long.MAX_VALUE - size) {
-                throw new IllegalArgumentException("the regions do not fit in host memory from 0x" + Long.toHexString(base));
-            }
-            long last = next + size - 1;
-            for (String domain : usersOf(region)) {
-                Cells domainCells = cells.get(domain);
-                if (domainCells != null && !Dts.fits(last, domainCells.address())) {
-                    throw new IllegalArgumentException("region " + region.id() + " would end at host 0x"
-                            + Long.toHexString(last + 1) + ", beyond the 1-cell addresses of domain " + domain
-                            + "'s node (from 0x" + Long.toHexString(base) + " on)");
-                }
-            }
-            next += size;
-        }
-    }
-
-    private void checkHostRanges(HostTree host) {
-        for (Plan.Region region : plan.regions()) {
-            Long address = hostAddresses.get(region.id());
-            if (address == null) {
-                continue;
-            }
-            long size = region.ownerSpec().size();
-            String range = "region " + region.id() + " at host [0x" + Long.toHexString(address) + ", 0x"
-                    + Long.toHexString(address + size) + ")";
-            if (!host.ram().isEmpty() && host.ram().stream().noneMatch(ram -> ram.contains(address, size))) {
-                throw new HostTreeException(Reason.HOST_RANGE, host.source() + ": " + range + " is not inside the"
-                        + " host's RAM (" + host.ram().stream().map(Object::toString).collect(Collectors.joining(", "))
-                        + "); choose another --host-base");
-            }
-            host.inUse().stream().filter(used -> used.overlaps(address, size)).findFirst().ifPresent(used -> {
-                throw new HostTreeException(Reason.HOST_RANGE, host.source() + ": " + range + " overlaps " + used
-                        + "; choose another --host-base");
-            });
-        }
     }
 
     private void checkDomain(String domain, List<SshmSpec> specs) {
@@ -483,12 +373,6 @@ public final class Dom0lessExport {
         }
         shares.values().removeIf(List::isEmpty);
         return shares;
-    }
-
-    private static List<String> usersOf(Plan.Region region) {
-        List<String> users = new ArrayList<>(List.of(region.owner()));
-        region.borrowers().forEach(borrower -> users.add(borrower.domain()));
-        return users;
     }
 
     private static String range(long begin, long end) {

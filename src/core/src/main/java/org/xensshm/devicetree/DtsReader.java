@@ -119,19 +119,16 @@ final class DtsReader {
     record Tree(Node root, List<MemReserve> memReserves) {
     }
 
-    private final String text;
-    private final String source;
+    private final DtsLexer lexer;
     private final Node root = new Node("/");
     private final List<MemReserve> memReserves = new ArrayList<>();
     /** Each label's node, by path from the root. */
     private final Map<String, List<String>> labels = new HashMap<>();
     /** Labels written before a node name, waiting to learn which node they name. */
     private final List<String> labelPending = new ArrayList<>();
-    private int position;
 
     private DtsReader(String text, String source) {
-        this.text = text;
-        this.source = source;
+        this.lexer = new DtsLexer(text, source);
     }
 
     /**
@@ -143,14 +140,14 @@ final class DtsReader {
     }
 
     private Tree file() {
-        skipBlank();
-        if (!take("/dts-v1/")) {
-            throw unreadable("a device-tree source starts with /dts-v1/;");
+        lexer.skipBlank();
+        if (!lexer.take("/dts-v1/")) {
+            throw lexer.unreadable("a device-tree source starts with /dts-v1/;");
         }
-        expect(";");
+        lexer.expect(";");
         while (true) {
-            skipBlank();
-            if (atEnd()) {
+            lexer.skipBlank();
+            if (lexer.atEnd()) {
                 return new Tree(root, List.copyOf(memReserves));
             }
             topLevel();
@@ -159,89 +156,79 @@ final class DtsReader {
 
     private void topLevel() {
         skipLabels();
-        if (take("/dts-v1/")) {
-            expect(";");
-        } else if (take("/plugin/")) {
-            throw unreadable("this is an overlay (/plugin/), not a host tree; apply it to the host tree first"
+        if (lexer.take("/dts-v1/")) {
+            lexer.expect(";");
+        } else if (lexer.take("/plugin/")) {
+            throw lexer.unreadable("this is an overlay (/plugin/), not a host tree; apply it to the host tree first"
                     + " (fdtoverlay) and give the result");
-        } else if (take("/memreserve/")) {
-            long address = plainNumber();
-            long size = plainNumber();
-            expect(";");
+        } else if (lexer.take("/memreserve/")) {
+            long address = lexer.plainNumber();
+            long size = lexer.plainNumber();
+            lexer.expect(";");
             memReserves.add(new MemReserve(address, size));
-        } else if (take("/delete-node/")) {
+        } else if (lexer.take("/delete-node/")) {
             List<String> path = reference();
-            expect(";");
+            lexer.expect(";");
             delete(path);
-        } else if (take("/omit-if-no-ref/")) {
+        } else if (lexer.take("/omit-if-no-ref/")) {
             reference();
-            expect(";");
-        } else if (peek('&')) {
+            lexer.expect(";");
+        } else if (lexer.peek('&')) {
             List<String> path = reference();
-            Node node = existing(path).orElseThrow(() -> unreadable("no node " + String.join("/", path)
+            Node node = existing(path).orElseThrow(() -> lexer.unreadable("no node " + String.join("/", path)
                     + " to extend"));
             body(node, path);
-            expect(";");
-        } else if (take("/")) {
+            lexer.expect(";");
+        } else if (lexer.take("/")) {
             body(root, List.of());
-            expect(";");
+            lexer.expect(";");
         } else {
-            throw unreadable("expected a node (/ { ... };), a /memreserve/ or a &label block");
+            throw lexer.unreadable("expected a node (/ { ... };), a /memreserve/ or a &label block");
         }
     }
 
     /** The contents of a node, from its '{' to its '}'. */
     private void body(Node node, List<String> path) {
-        expect("{");
+        lexer.expect("{");
         while (true) {
-            skipBlank();
-            if (take("}")) {
+            lexer.skipBlank();
+            if (lexer.take("}")) {
                 return;
             }
-            if (take("/delete-property/")) {
-                node.properties.remove(name());
-                expect(";");
+            if (lexer.take("/delete-property/")) {
+                node.properties.remove(lexer.name());
+                lexer.expect(";");
                 continue;
             }
-            if (take("/delete-node/")) {
-                node.children.remove(name());
-                expect(";");
+            if (lexer.take("/delete-node/")) {
+                node.children.remove(lexer.name());
+                lexer.expect(";");
                 continue;
             }
             readLabels();
-            take("/omit-if-no-ref/");
-            skipBlank();
-            String name = name();
-            skipBlank();
-            if (peek('{')) {
+            lexer.take("/omit-if-no-ref/");
+            lexer.skipBlank();
+            String name = lexer.name();
+            lexer.skipBlank();
+            if (lexer.peek('{')) {
                 Node child = node.children.computeIfAbsent(name, Node::new);
                 List<String> childPath = append(path, name);
                 labelPending.forEach(label -> labels.put(label, childPath));
                 labelPending.clear();
                 body(child, childPath);
-                expect(";");
+                lexer.expect(";");
             } else {
                 labelPending.clear();
-                node.properties.put(name, take("=") ? value() : new Value(List.of()));
-                expect(";");
+                node.properties.put(name, lexer.take("=") ? value() : new Value(List.of()));
+                lexer.expect(";");
             }
         }
     }
 
     /** {@code label:} words before a node or property name, into {@link #labelPending}. */
     private void readLabels() {
-        while (true) {
-            skipBlank();
-            int start = position;
-            if (atEnd() || !isNameChar(text.charAt(position))) {
-                return;
-            }
-            String word = name();
-            if (!take(":")) {
-                position = start;
-                return;
-            }
-            labelPending.add(word);
+        for (Optional<String> label = lexer.label(); label.isPresent(); label = lexer.label()) {
+            labelPending.add(label.get());
         }
     }
 
@@ -255,150 +242,79 @@ final class DtsReader {
     private Value value() {
         List<Value.Piece> pieces = new ArrayList<>();
         do {
-            skipValueLabels();
+            lexer.skipValueLabels();
             pieces.add(piece());
-            skipValueLabels();
-        } while (take(","));
+            lexer.skipValueLabels();
+        } while (lexer.take(","));
         return new Value(pieces);
     }
 
     private Value.Piece piece() {
-        skipBlank();
-        if (peek('"')) {
-            return new Value.Text(string());
+        lexer.skipBlank();
+        if (lexer.peek('"')) {
+            return new Value.Text(lexer.string());
         }
-        if (take("/bits/")) {
-            long bits = plainNumber();
+        if (lexer.take("/bits/")) {
+            long bits = lexer.plainNumber();
             if (bits != 8 && bits != 16 && bits != 32 && bits != 64) {
-                throw unreadable("/bits/ must be 8, 16, 32 or 64, not " + bits);
+                throw lexer.unreadable("/bits/ must be 8, 16, 32 or 64, not " + bits);
             }
-            skipBlank();
+            lexer.skipBlank();
             return cellList((int) bits);
         }
-        if (peek('<')) {
+        if (lexer.peek('<')) {
             return cellList(32);
         }
-        if (take("[")) {
-            int count = 0;
-            while (true) {
-                skipBlank();
-                if (take("]")) {
-                    return new Value.Bytes(count);
-                }
-                int start = position;
-                while (!atEnd() && isHex(text.charAt(position))) {
-                    position++;
-                }
-                int digits = position - start;
-                if (digits == 0 || digits % 2 != 0) {
-                    throw unreadable("a byte string holds pairs of hex digits");
-                }
-                count += digits / 2;
-            }
+        if (lexer.take("[")) {
+            return new Value.Bytes(lexer.byteCount());
         }
-        if (peek('&')) {
+        if (lexer.peek('&')) {
             return new Value.Reference("/" + String.join("/", reference()));
         }
-        if (take("/incbin/")) {
-            throw unreadable("/incbin/ reads another file; give a tree without it (dtc -O dts flattens it)");
+        if (lexer.take("/incbin/")) {
+            throw lexer.unreadable("/incbin/ reads another file; give a tree without it (dtc -O dts flattens it)");
         }
-        throw unreadable("expected a property value: \"string\", <cells>, [bytes] or &label");
+        throw lexer.unreadable("expected a property value: \"string\", <cells>, [bytes] or &label");
     }
 
     private Value.CellList cellList(int bits) {
-        expect("<");
+        lexer.expect("<");
         List<OptionalLong> cells = new ArrayList<>();
         while (true) {
-            skipBlank();
-            if (take(">")) {
+            lexer.skipBlank();
+            if (lexer.take(">")) {
                 return new Value.CellList(bits, cells);
             }
-            if (atEnd()) {
-                throw unreadable("a cell list is not closed with '>'");
+            if (lexer.atEnd()) {
+                throw lexer.unreadable("a cell list is not closed with '>'");
             }
-            char c = text.charAt(position);
+            char c = lexer.current();
             if (c == '&') {
                 reference();
                 cells.add(OptionalLong.empty());
             } else if (c == '(') {
-                skipExpression();
+                lexer.skipExpression();
                 cells.add(OptionalLong.empty());
             } else if (c == '\'') {
-                cells.add(OptionalLong.of(character()));
+                cells.add(OptionalLong.of(lexer.character()));
             } else if (Character.isDigit(c)) {
-                cells.add(OptionalLong.of(number()));
-            } else if (isNameChar(c) && labelAhead()) {
-                name();
-                expect(":");
-            } else {
-                throw unreadable("unexpected '" + c + "' in a cell list");
+                cells.add(OptionalLong.of(lexer.number()));
+            } else if (!lexer.skipCellLabel()) {
+                throw lexer.unreadable("unexpected '" + c + "' in a cell list");
             }
         }
-    }
-
-    private void skipValueLabels() {
-        while (true) {
-            skipBlank();
-            int start = position;
-            if (atEnd() || !isNameChar(text.charAt(position)) || text.charAt(position) == '/') {
-                return;
-            }
-            name();
-            if (!take(":")) {
-                position = start;
-                return;
-            }
-        }
-    }
-
-    private boolean labelAhead() {
-        int at = position;
-        while (at < text.length() && isNameChar(text.charAt(at))) {
-            at++;
-        }
-        return at < text.length() && text.charAt(at) == ':';
-    }
-
-    /** A parenthesised expression, skipped whole: its value is never needed here. */
-    private void skipExpression() {
-        int depth = 0;
-        do {
-            if (atEnd()) {
-                throw unreadable("an expression is not closed with ')'");
-            }
-            char c = text.charAt(position++);
-            if (c == '(') {
-                depth++;
-            } else if (c == ')') {
-                depth--;
-            }
-        } while (depth > 0);
     }
 
     /** {@code &label} or {@code &{/path}}, as the path of the node it names. */
     private List<String> reference() {
-        expect("&");
-        if (take("{")) {
-            int start = position;
-            int end = text.indexOf('}', start);
-            if (end < 0) {
-                throw unreadable("&{ without its }");
-            }
-            position = end + 1;
-            String path = text.substring(start, end).strip();
-            if (!path.startsWith("/")) {
-                throw unreadable("&{" + path + "} is not a path from the root");
-            }
-            return path.equals("/") ? List.of() : List.of(path.substring(1).split("/"));
+        lexer.expect("&");
+        if (lexer.take("{")) {
+            return lexer.bracedPath();
         }
-        int start = position;
-        while (!atEnd() && (Character.isLetterOrDigit(text.charAt(position)) || text.charAt(position) == '_')) {
-            position++;
-        }
-        String label = text.substring(start, position);
+        String label = lexer.referencedLabel();
         List<String> path = labels.get(label);
         if (path == null) {
-            throw unreadable("no label " + label + " defined before it is used");
+            throw lexer.unreadable("no label " + label + " defined before it is used");
         }
         return path;
     }
@@ -416,7 +332,7 @@ final class DtsReader {
 
     private void delete(List<String> path) {
         if (path.isEmpty()) {
-            throw unreadable("the root node cannot be deleted");
+            throw lexer.unreadable("the root node cannot be deleted");
         }
         existing(path.subList(0, path.size() - 1)).ifPresent(parent -> parent.children.remove(path.getLast()));
     }
@@ -425,155 +341,5 @@ final class DtsReader {
         List<String> longer = new ArrayList<>(path);
         longer.add(name);
         return List.copyOf(longer);
-    }
-
-    private String name() {
-        skipBlank();
-        int start = position;
-        while (!atEnd() && isNameChar(text.charAt(position))) {
-            position++;
-        }
-        if (start == position) {
-            throw unreadable(atEnd() ? "the source ends inside a node" : "unexpected '" + text.charAt(position) + "'");
-        }
-        String name = text.substring(start, position);
-        if (name.startsWith("#") && PREPROCESSOR.contains(name.substring(1))) {
-            throw unreadable(name + " is a C preprocessor directive; run the source through cpp first"
-                    + " (or give dtc's own output: dtc -I dts -O dts)");
-        }
-        return name;
-    }
-
-    private static final List<String> PREPROCESSOR = List.of("include", "define", "undef", "if", "ifdef", "ifndef",
-            "elif", "else", "endif", "error", "pragma", "line");
-
-    /** Node and property names, labels, and what dtc reads as one literal. */
-    private static boolean isNameChar(char c) {
-        return Character.isLetterOrDigit(c) || ",._+*#?@-".indexOf(c) >= 0;
-    }
-
-    private static boolean isHex(char c) {
-        return Character.digit(c, 16) >= 0;
-    }
-
-    private String string() {
-        expect("\"");
-        StringBuilder out = new StringBuilder();
-        while (true) {
-            if (atEnd()) {
-                throw unreadable("a string is not closed");
-            }
-            char c = text.charAt(position++);
-            if (c == '"') {
-                return out.toString();
-            }
-            if (c == '\\' && !atEnd()) {
-                char escaped = text.charAt(position++);
-                out.append(switch (escaped) {
-                    case 'n' -> '\n';
-                    case 't' -> '\t';
-                    case '0' -> '\0';
-                    default -> escaped;
-                });
-            } else {
-                out.append(c);
-            }
-        }
-    }
-
-    private long character() {
-        expect("'");
-        if (atEnd()) {
-            throw unreadable("a character literal is not closed");
-        }
-        char c = text.charAt(position++);
-        if (c == '\\' && !atEnd()) {
-            position++;
-        }
-        expect("'");
-        return c;
-    }
-
-    /** A number where only a plain number may stand, e.g. in /memreserve/ or /bits/. */
-    private long plainNumber() {
-        skipBlank();
-        if (atEnd() || !Character.isDigit(text.charAt(position))) {
-            throw unreadable("expected a number");
-        }
-        return number();
-    }
-
-    /** dtc's integer literals: decimal, 0x-hex or 0-octal, with an optional U/L suffix. */
-    private long number() {
-        int start = position;
-        while (!atEnd() && (Character.isLetterOrDigit(text.charAt(position)))) {
-            position++;
-        }
-        String literal = text.substring(start, position).replaceAll("[uUlL]+$", "");
-        try {
-            if (literal.startsWith("0x") || literal.startsWith("0X")) {
-                return Long.parseUnsignedLong(literal.substring(2), 16);
-            }
-            if (literal.length() > 1 && literal.startsWith("0")) {
-                return Long.parseUnsignedLong(literal.substring(1), 8);
-            }
-            return Long.parseUnsignedLong(literal);
-        } catch (NumberFormatException e) {
-            throw unreadable("'" + literal + "' is not a number");
-        }
-    }
-
-    private void skipBlank() {
-        while (!atEnd()) {
-            char c = text.charAt(position);
-            if (Character.isWhitespace(c)) {
-                position++;
-            } else if (text.startsWith("//", position)) {
-                int end = text.indexOf('\n', position);
-                position = end < 0 ? text.length() : end + 1;
-            } else if (text.startsWith("/*", position)) {
-                int end = text.indexOf("*/", position + 2);
-                if (end < 0) {
-                    throw unreadable("a /* comment is not closed");
-                }
-                position = end + 2;
-            } else {
-                return;
-            }
-        }
-    }
-
-    private boolean take(String token) {
-        skipBlank();
-        if (text.startsWith(token, position)) {
-            position += token.length();
-            return true;
-        }
-        return false;
-    }
-
-    private boolean peek(char c) {
-        skipBlank();
-        return !atEnd() && text.charAt(position) == c;
-    }
-
-    private void expect(String token) {
-        if (!take(token)) {
-            throw unreadable("expected '" + token + "'");
-        }
-    }
-
-    private boolean atEnd() {
-        return position >= text.length();
-    }
-
-    private HostTreeException unreadable(String message) {
-        int line = 1;
-        for (int i = 0; i < Math.min(position, text.length()); i++) {
-            if (text.charAt(i) == '\n') {
-                line++;
-            }
-        }
-        return new HostTreeException(Reason.UNREADABLE, source + ":" + line + ": " + message);
     }
 }

@@ -171,7 +171,7 @@ public final class StaticShmEngine {
     }
 
     private static void checkDomid(int domid) {
-        if (domid < 0 || domid > Records.MAX_DOMID) {
+        if (domid < 0 || domid > RecordValues.MAX_DOMID) {
             throw new IllegalArgumentException("not a guest domid (0..0x7FEF): " + domid);
         }
     }

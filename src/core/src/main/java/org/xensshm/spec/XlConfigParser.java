@@ -2,7 +2,6 @@ package org.xensshm.spec;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Serial;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -13,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,6 +19,12 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
+
+import org.xensshm.spec.XlSettings.ListValue;
+import org.xensshm.spec.XlSettings.Num;
+import org.xensshm.spec.XlSettings.Setting;
+import org.xensshm.spec.XlSettings.Text;
+import org.xensshm.spec.XlSettings.Value;
 
 /**
  * Reads xl domain config files: {@code key = value} settings, one per line or separated by
@@ -143,393 +147,30 @@ public final class XlConfigParser {
                 message, Optional.of(new SourceLocation(sourceName, line)))));
     }
 
-    private enum Kind {
-        NAME("a setting name"), NUMBER("a number"), STRING("a string"), EQUALS("'='"),
-        OPEN("'['"), CLOSE("']'"), COMMA("','"), SEMICOLON("';'"), NEWLINE("the end of the line"),
-        END("the end of the file"),
-        /** Text the lexer could not read; already reported, so the parser skips it quietly. */
-        BAD("unreadable text");
-
-        private final String description;
-
-        Kind(String description) {
-            this.description = description;
-        }
-    }
-
-    private record Token(Kind kind, String text, int line) {
-        String describe() {
-            return switch (kind) {
-                case NAME, NUMBER -> kind.description + " (" + Excerpt.shorten(text) + ")";
-                default -> kind.description;
-            };
-        }
-    }
-
-    private sealed interface Value {
-        int line();
-    }
-
-    private record Text(String text, int line) implements Value {
-    }
-
-    private record Num(String text, int line) implements Value {
-    }
-
-    private record ListValue(List<Value> items, int line) implements Value {
-    }
-
-    private record Setting(String key, Value value, int line) {
-    }
-
-    /** Thrown once a syntax problem has been recorded, to abandon the current setting. */
-    private static final class Reported extends Exception {
-        @Serial
-        private static final long serialVersionUID = 1L;
-
-        Reported() {
-            super(null, null, false, false);
-        }
-    }
-
-    /** Thrown once a limit is passed: reading stops, and the problems so far are reported. */
-    private static final class Stopped extends RuntimeException {
-        @Serial
-        private static final long serialVersionUID = 1L;
-
-        Stopped() {
-            super(null, null, false, false);
-        }
-    }
-
-    /** One parse of one text: the lexer, the parser and the problems found so far. */
+    /** One parse of one text: its settings, the three that are kept checked, and the problems found. */
     private static final class Run {
         private final String text;
-        private final String source;
-        private final List<SpecProblem> problems = new ArrayList<>();
-        private final List<Token> tokens = new ArrayList<>();
-        /** The lexer's position in the text, its line, where the line starts and how many lists it is inside. */
-        private int pos;
-        private int line = 1;
-        private int lineStart;
-        private int depth;
-        /** The parser's position in the tokens. */
-        private int cursor;
+        private final ConfigProblems problems;
 
         Run(String text, String source) {
             this.text = text;
-            this.source = source;
+            this.problems = new ConfigProblems(source);
         }
 
         DomainConfig parse() {
             String domain = "";
             OptionalLong memory = OptionalLong.empty();
             List<SpecDraft> drafts = List.of();
-            SpecProblem stop = null;
             try {
-                lex();
-                List<Setting> settings = settings();
+                List<Setting> settings = XlSettings.read(XlLexer.tokens(text, problems), problems);
                 domain = name(settings).orElse("");
                 memory = memory(settings);
                 drafts = staticShm(settings);
-            } catch (Stopped stopped) {
-                stop = problems.removeLast();
+            } catch (ConfigProblems.Stopped stopped) {
+                // A limit was passed: the problems found up to there are reported, with why.
             }
-            if (!problems.isEmpty() || stop != null) {
-                // Problems found before the name was known are given it now; and the lexer's,
-                // the parser's and the specs' problems are merged in the file's order, with the
-                // reason reading stopped, if it did, last.
-                String named = domain;
-                List<SpecProblem> all = new ArrayList<>(problems.stream()
-                        .sorted(Comparator.comparingInt(p -> p.location().orElseThrow().line()))
-                        .toList());
-                if (stop != null) {
-                    all.add(stop);
-                }
-                throw new InvalidSpecException(all.stream()
-                        .map(p -> new SpecProblem(named, p.specId(), p.specIndex(), p.field(),
-                                p.message(), p.location()))
-                        .toList());
-            }
-            return new DomainConfig(domain, source, memory, drafts);
-        }
-
-        private void problem(String field, String specId, OptionalInt specIndex, int atLine,
-                             String message) {
-            problems.add(new SpecProblem("", specId, specIndex, field, message,
-                    Optional.of(new SourceLocation(source, atLine))));
-            if (problems.size() == MAX_PROBLEMS) {
-                stop(atLine, "more than " + MAX_PROBLEMS + " problems; stopped reading here (is this an xl config?)");
-            }
-        }
-
-        /** Records why reading stops, then stops it. */
-        private void stop(int atLine, String message) {
-            problems.add(new SpecProblem("", "", OptionalInt.empty(), SpecProblem.LIMIT, message,
-                    Optional.of(new SourceLocation(source, atLine))));
-            throw new Stopped();
-        }
-
-        private void syntax(int atLine, String message) {
-            problem(SpecProblem.SYNTAX, "", OptionalInt.empty(), atLine, message);
-        }
-
-        // ---- lexer -------------------------------------------------------------------------
-
-        private void lex() {
-            while (pos < text.length()) {
-                checkLineLength();
-                char c = text.charAt(pos);
-                switch (c) {
-                    case '\n' -> {
-                        // Inside a list a new line is only spacing: lists may span lines.
-                        if (depth == 0) {
-                            emit(Kind.NEWLINE, "");
-                        }
-                        newLine();
-                    }
-                    case ' ', '\t', '\r', '\f' -> pos++;
-                    case '#' -> skipToEndOfLine();
-                    case '=' -> single(Kind.EQUALS);
-                    case ',' -> single(Kind.COMMA);
-                    case ';' -> single(Kind.SEMICOLON);
-                    case '[' -> {
-                        depth++;
-                        single(Kind.OPEN);
-                    }
-                    case ']' -> {
-                        depth = Math.max(0, depth - 1);
-                        single(Kind.CLOSE);
-                    }
-                    case '"', '\'' -> string(c);
-                    default -> word(c);
-                }
-            }
-            checkLineLength();
-            emit(Kind.END, "");
-        }
-
-        /** Checked between tokens: a token never outgrows the file, whose size is bounded. */
-        private void checkLineLength() {
-            if (pos - lineStart > MAX_LINE_LENGTH) {
-                stop(line, "the line is longer than " + MAX_LINE_LENGTH + " characters, the most a config line may be");
-            }
-        }
-
-        private void newLine() {
-            line++;
-            pos++;
-            lineStart = pos;
-        }
-
-        /** Up to the new line that ends the current line (it stays for the lexer's loop to count). */
-        private void skipToEndOfLine() {
-            int end = text.indexOf('\n', pos);
-            pos = end < 0 ? text.length() : end;
-        }
-
-        private void emit(Kind kind, String value) {
-            tokens.add(new Token(kind, value, line));
-        }
-
-        /** Punctuation: its kind says all, so no text is kept for it. */
-        private void single(Kind kind) {
-            emit(kind, "");
-            pos++;
-        }
-
-        private void string(char quote) {
-            StringBuilder value = new StringBuilder();
-            int start = pos++;
-            while (pos < text.length() && text.charAt(pos) != quote && text.charAt(pos) != '\n') {
-                char c = text.charAt(pos++);
-                if (c < ' ' && c != '\t' || c == 0x7F) {
-                    syntax(line, String.format("control character U+%04X inside a string; remove it", (int) c));
-                    emit(Kind.BAD, "");
-                    skipRestOfString(quote);
-                    return;
-                }
-                if (c != '\\') {
-                    value.append(c);
-                    continue;
-                }
-                if (pos >= text.length() || text.charAt(pos) == '\n') {
-                    break;
-                }
-                char escaped = text.charAt(pos++);
-                switch (escaped) {
-                    case '\\', '"', '\'' -> value.append(escaped);
-                    case 'n' -> value.append('\n');
-                    case 't' -> value.append('\t');
-                    default -> {
-                        syntax(line, "unknown escape \\" + Excerpt.printable(String.valueOf(escaped)) + " in a string"
-                                + " (known: \\\\ \\\" \\' \\n \\t)");
-                        emit(Kind.BAD, "");
-                        skipRestOfString(quote);
-                        return;
-                    }
-                }
-            }
-            if (pos >= text.length() || text.charAt(pos) != quote) {
-                syntax(line, "string " + Excerpt.shorten(text.substring(start, pos).strip()) + " is not closed on"
-                        + " its line; add the closing " + quote);
-                emit(Kind.BAD, "");
-                return;
-            }
-            pos++;
-            emit(Kind.STRING, value.toString());
-        }
-
-        private void skipRestOfString(char quote) {
-            while (pos < text.length() && text.charAt(pos) != '\n') {
-                if (text.charAt(pos++) == quote) {
-                    return;
-                }
-            }
-        }
-
-        private void word(char first) {
-            int start = pos;
-            if (!isWordChar(first)) {
-                int codePoint = text.codePointAt(pos);
-                pos += Character.charCount(codePoint);
-                syntax(line, "unexpected character " + Excerpt.quote(Character.toString(codePoint))
-                        + String.format(" (U+%04X)", codePoint));
-                emit(Kind.BAD, "");
-                return;
-            }
-            while (pos < text.length() && isWordChar(text.charAt(pos))) {
-                pos++;
-            }
-            String word = text.substring(start, pos);
-            if (Character.isDigit(first)) {
-                if (Numbers.isConfigNumber(word)) {
-                    emit(Kind.NUMBER, word);
-                } else {
-                    syntax(line, Excerpt.quote(word) + " is not a number (write decimal digits or 0x-hex)");
-                    emit(Kind.BAD, "");
-                }
-            } else {
-                emit(Kind.NAME, word);
-            }
-        }
-
-        private static boolean isWordChar(char c) {
-            return c < 0x80 && (Character.isLetterOrDigit(c) || c == '_' || c == '.');
-        }
-
-        // ---- parser ------------------------------------------------------------------------
-
-        private Token peek() {
-            return tokens.get(cursor);
-        }
-
-        private Token next() {
-            Token token = tokens.get(cursor);
-            if (token.kind() != Kind.END) {
-                cursor++;
-            }
-            return token;
-        }
-
-        private Reported unexpected(Token found, String expected) {
-            if (found.kind() != Kind.BAD) {
-                syntax(found.line(), "expected " + expected + ", found " + found.describe());
-            }
-            return new Reported();
-        }
-
-        private List<Setting> settings() {
-            List<Setting> settings = new ArrayList<>();
-            while (peek().kind() != Kind.END) {
-                Token first = next();
-                try {
-                    switch (first.kind()) {
-                        case NEWLINE, SEMICOLON -> {
-                        }
-                        case NAME -> settings.add(setting(first));
-                        default -> throw unexpected(first, "a setting (key = value)");
-                    }
-                } catch (Reported abandoned) {
-                    skipToEndOfSetting();
-                }
-            }
-            return settings;
-        }
-
-        private Setting setting(Token key) throws Reported {
-            Token equals = next();
-            if (equals.kind() != Kind.EQUALS) {
-                throw unexpected(equals, "'=' after " + Excerpt.shorten(key.text()));
-            }
-            Value value = value(0);
-            Token end = peek();
-            switch (end.kind()) {
-                case NEWLINE, SEMICOLON -> next();
-                case END -> {
-                }
-                default -> throw unexpected(end, "the end of the setting " + Excerpt.shorten(key.text())
-                        + " (a new line or ';')");
-            }
-            return new Setting(key.text(), value, key.line());
-        }
-
-        /**
-         * Skips what is left of a broken setting, up to and including its terminator. When the
-         * token that broke it was itself the terminator, the next setting is already next.
-         */
-        private void skipToEndOfSetting() {
-            Kind kind = tokens.get(cursor - 1).kind();
-            while (kind != Kind.NEWLINE && kind != Kind.SEMICOLON && kind != Kind.END) {
-                kind = next().kind();
-            }
-        }
-
-        /** A value inside {@code depth} lists. */
-        private Value value(int depth) throws Reported {
-            Token token = next();
-            return switch (token.kind()) {
-                case STRING -> new Text(token.text(), token.line());
-                case NUMBER -> new Num(token.text(), token.line());
-                case OPEN -> list(token, depth + 1);
-                default -> throw unexpected(token, "a value (a number, a \"string\" or a [ list ])");
-            };
-        }
-
-        /** A list opened by {@code open}, which is the {@code depth}th list around its items. */
-        private ListValue list(Token open, int depth) throws Reported {
-            if (depth > MAX_NESTING) {
-                // Checked before going deeper: the parser recurses once per level.
-                stop(open.line(), "lists nest more than " + MAX_NESTING + " deep here, more than a config may");
-            }
-            List<Value> items = new ArrayList<>();
-            while (true) {
-                if (peek().kind() == Kind.CLOSE) {
-                    next();
-                    return new ListValue(List.copyOf(items), open.line());
-                }
-                if (peek().kind() == Kind.END) {
-                    throw unclosed(open);
-                }
-                items.add(value(depth));
-                Token after = next();
-                switch (after.kind()) {
-                    case CLOSE -> {
-                        return new ListValue(List.copyOf(items), open.line());
-                    }
-                    case COMMA -> {
-                    }
-                    case END -> throw unclosed(open);
-                    default -> throw unexpected(after, "',' or ']' in the list opened at line "
-                            + open.line());
-                }
-            }
-        }
-
-        /** Reported where the list starts: the end of the file says nothing about where. */
-        private Reported unclosed(Token open) {
-            syntax(open.line(), "this '[' is never closed; add the ']' that ends the list");
-            return new Reported();
+            problems.throwIfAny(domain);
+            return new DomainConfig(domain, problems.source(), memory, drafts);
         }
 
         // ---- the settings we use -----------------------------------------------------------
@@ -538,7 +179,7 @@ public final class XlConfigParser {
             List<Setting> found = settings.stream().filter(s -> s.key().equals(key)).toList();
             // xl keeps one value per key; a second one is almost always a mistake.
             for (Setting again : found.subList(Math.min(1, found.size()), found.size())) {
-                problem(key, "", OptionalInt.empty(), again.line(), key + " is set again; it was"
+                problems.add(key, "", OptionalInt.empty(), again.line(), key + " is set again; it was"
                         + " first set at line " + found.getFirst().line());
             }
             return found;
@@ -547,23 +188,21 @@ public final class XlConfigParser {
         private Optional<String> name(List<Setting> settings) {
             List<Setting> names = all(settings, SpecProblem.NAME);
             if (names.isEmpty()) {
-                problems.add(new SpecProblem("", "", OptionalInt.empty(), SpecProblem.NAME,
-                        "missing: the config needs name = \"...\"",
-                        Optional.of(SourceLocation.wholeFile(source))));
+                problems.addForWholeFile(SpecProblem.NAME, "missing: the config needs name = \"...\"");
                 return Optional.empty();
             }
             Setting first = names.getFirst();
             if (!(first.value() instanceof Text(String name, int atLine))) {
-                problem(SpecProblem.NAME, "", OptionalInt.empty(), first.line(),
+                problems.add(SpecProblem.NAME, "", OptionalInt.empty(), first.line(),
                         "must be a string, e.g. name = \"vm1\"");
                 return Optional.empty();
             }
             if (name.isBlank()) {
-                problem(SpecProblem.NAME, "", OptionalInt.empty(), atLine, "is empty");
+                problems.add(SpecProblem.NAME, "", OptionalInt.empty(), atLine, "is empty");
                 return Optional.empty();
             }
             if (name.chars().anyMatch(Character::isISOControl)) {
-                problem(SpecProblem.NAME, "", OptionalInt.empty(), atLine, Excerpt.quote(name)
+                problems.add(SpecProblem.NAME, "", OptionalInt.empty(), atLine, Excerpt.quote(name)
                         + " holds a control character; a domain's name is one printable line");
                 return Optional.empty();
             }
@@ -581,11 +220,11 @@ public final class XlConfigParser {
                 if (Numbers.parse(digits) instanceof Numbers.Value(long mib) && mib > 0 && mib <= MAX_MEMORY_MIB) {
                     return OptionalLong.of(mib);
                 }
-                problem(SpecProblem.MEMORY, "", OptionalInt.empty(), atLine,
+                problems.add(SpecProblem.MEMORY, "", OptionalInt.empty(), atLine,
                         Excerpt.quote(digits) + " is not a RAM size in MiB between 1 and " + MAX_MEMORY_MIB);
                 return OptionalLong.empty();
             }
-            problem(SpecProblem.MEMORY, "", OptionalInt.empty(), first.line(),
+            problems.add(SpecProblem.MEMORY, "", OptionalInt.empty(), first.line(),
                     "must be a number of MiB, e.g. memory = 512");
             return OptionalLong.empty();
         }
@@ -596,12 +235,12 @@ public final class XlConfigParser {
                 return List.of();
             }
             if (!(found.getFirst().value() instanceof ListValue(List<Value> items, _))) {
-                problem(SpecProblem.STATIC_SHM, "", OptionalInt.empty(), found.getFirst().line(),
+                problems.add(SpecProblem.STATIC_SHM, "", OptionalInt.empty(), found.getFirst().line(),
                         "must be a list of strings: static_shm = [ \"id=...\", ... ]");
                 return List.of();
             }
             if (items.size() > MAX_SPECS) {
-                problem(SpecProblem.LIMIT, "", OptionalInt.empty(), found.getFirst().line(), "static_shm has "
+                problems.add(SpecProblem.LIMIT, "", OptionalInt.empty(), found.getFirst().line(), "static_shm has "
                         + items.size() + " entries; a domain may have at most " + MAX_SPECS);
                 return List.of();
             }
@@ -609,7 +248,7 @@ public final class XlConfigParser {
             for (int index = 0; index < items.size(); index++) {
                 switch (items.get(index)) {
                     case Text(String spec, int specLine) -> drafts.add(spec(spec, index, specLine));
-                    case Value other -> problem(SpecProblem.STATIC_SHM, "", OptionalInt.of(index),
+                    case Value other -> problems.add(SpecProblem.STATIC_SHM, "", OptionalInt.of(index),
                             other.line(), "each entry must be a \"key=value, ...\" string");
                 }
             }
@@ -627,7 +266,7 @@ public final class XlConfigParser {
             OptionalInt at = OptionalInt.of(index);
             EnumMap<SpecKey, String> values = new EnumMap<>(SpecKey.class);
             if (spec.isBlank()) {
-                problem(SpecProblem.STATIC_SHM, specId, at, specLine, "the entry is empty");
+                problems.add(SpecProblem.STATIC_SHM, specId, at, specLine, "the entry is empty");
             } else {
                 for (String rawPair : pairs) {
                     String pair = rawPair.strip();
@@ -635,21 +274,21 @@ public final class XlConfigParser {
                     String key = (equals < 0 ? pair : pair.substring(0, equals)).strip();
                     Optional<SpecKey> known = SpecKey.fromConfigKey(key);
                     if (pair.isEmpty()) {
-                        problem(SpecProblem.STATIC_SHM, specId, at, specLine,
+                        problems.add(SpecProblem.STATIC_SHM, specId, at, specLine,
                                 "empty key=value pair (two commas in a row, or a trailing comma)");
                     } else if (known.isEmpty()) {
-                        problem(key.isEmpty() ? SpecProblem.STATIC_SHM : key, specId, at, specLine,
+                        problems.add(key.isEmpty() ? SpecProblem.STATIC_SHM : key, specId, at, specLine,
                                 unknownKey(key));
                     } else if (equals < 0) {
-                        problem(key, specId, at, specLine, "has no value; write " + key + "=...");
+                        problems.add(key, specId, at, specLine, "has no value; write " + key + "=...");
                     } else if (values.putIfAbsent(known.get(), pair.substring(equals + 1).strip())
                             != null) {
-                        problem(key, specId, at, specLine, "is given twice; each key may appear"
+                        problems.add(key, specId, at, specLine, "is given twice; each key may appear"
                                 + " once per entry");
                     }
                 }
             }
-            return new SpecDraft(values, Optional.of(new SourceLocation(source, specLine)));
+            return new SpecDraft(values, Optional.of(new SourceLocation(problems.source(), specLine)));
         }
 
         private static String unknownKey(String key) {

@@ -1,30 +1,17 @@
 package org.xensshm.xen;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.xensshm.ffi.pollfd;
 import org.xensshm.ffi.xen_h;
-import org.xensshm.ffi.xs_permissions;
 import org.xensshm.host.Errno;
 import org.xensshm.host.Store;
 import org.xensshm.host.StoreUnreachableException;
@@ -57,44 +44,13 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
     /** How long a request waits for xenstored unless {@link #open(Duration)} says otherwise. */
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
 
-    /** Where libxenstore 4.17 looks for the daemon's socket when the environment does not say. */
-    private static final String DEFAULT_RUN_DIR = "/var/run/xenstored";
+    private final RequestDeadline deadline;
+    private final Xenstored daemon;
 
-    /** errnos that mean the connection to xenstored is gone rather than the request was refused. */
-    private static final Set<Integer> CONNECTION_LOST =
-            Set.of(Errno.ECONNRESET, Errno.EPIPE, Errno.EIO, Errno.ENOTCONN, Errno.EBADF);
-
-    private static final Logger log = LoggerFactory.getLogger(XenStore.class);
-
-    /** One thread for the deadlines of every connection: it only shuts sockets down. */
-    private static final class Alarms {
-        static final ScheduledThreadPoolExecutor EXECUTOR = create();
-
-        private static ScheduledThreadPoolExecutor create() {
-            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
-                Thread thread = new Thread(task, "xenstore-deadline");
-                thread.setDaemon(true);
-                return thread;
-            });
-            executor.setRemoveOnCancelPolicy(true);
-            return executor;
-        }
-    }
-
-    private final Duration deadline;
-    private final String socket;
-    /** Guards {@link #cutoff} against being shut down while it is closed, or after. */
-    private final Object cutLock = new Object();
-    /** A descriptor of our own of the connection's socket (libxenstore may close its own), or -1. */
-    private int cutoff;
-    /** Set once the connection has been shut down for a passed deadline. */
-    private volatile boolean cut;
-
-    private XenStore(MemorySegment handle, Duration deadline, String socket) {
+    private XenStore(MemorySegment handle, Duration deadline, Xenstored daemon) {
         super(handle, "xenstore connection");
-        this.deadline = deadline;
-        this.socket = socket;
-        this.cutoff = ownDescriptor(handle, socket);
+        this.deadline = new RequestDeadline(handle, deadline, daemon.socket());
+        this.daemon = daemon;
     }
 
     /**
@@ -126,17 +82,8 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
             throw new IllegalArgumentException("the request deadline must be positive: " + requestDeadline);
         }
         NativeLibraries.require();
-        String socket = daemonSocket();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment slot = Native.errnoSlot(arena);
-            MemorySegment handle = (MemorySegment) Native.XS_OPEN.invokeExact(slot, 0L);
-            if (handle.equals(MemorySegment.NULL)) {
-                throw notOpened(Native.errno(slot), socket);
-            }
-            return new XenStore(handle, requestDeadline, socket);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        Xenstored daemon = Xenstored.find();
+        return new XenStore(daemon.connect(), requestDeadline, daemon);
     }
 
     /**
@@ -145,7 +92,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      * @return the deadline
      */
     public Duration deadline() {
-        return deadline;
+        return deadline.duration();
     }
 
     /**
@@ -154,128 +101,21 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      * @return its path
      */
     public String socket() {
-        return socket;
+        return daemon.socket();
     }
 
-    /**
-     * The socket xs_open tries first: XENSTORED_PATH, else XENSTORED_RUNDIR's socket, read from
-     * the C environment libxenstore reads.
-     */
-    private static String daemonSocket() {
-        return cEnvironment("XENSTORED_PATH").orElseGet(() ->
-                cEnvironment("XENSTORED_RUNDIR").orElse(DEFAULT_RUN_DIR) + "/socket");
+    /** One libxenstore call: the handle, a confined arena for its arguments, the slot errno lands in. */
+    private interface StoreCall<T> {
+        T call(MemorySegment handle, Arena arena, MemorySegment errno) throws Throwable;
     }
 
-    private static Optional<String> cEnvironment(String name) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment value = xen_h.getenv(arena.allocateFrom(name));
-            return value.equals(MemorySegment.NULL) ? Optional.empty()
-                    : Optional.of(value.reinterpret(Long.MAX_VALUE).getString(0)).filter(v -> !v.isEmpty());
-        }
-    }
-
-    private static XenCallException notOpened(int errno, String socket) {
-        String call = "xs_open";
-        String arguments = socket;
-        return switch (errno) {
-            case Errno.ECONNREFUSED -> new StoreUnreachableException(call, arguments, errno,
-                    StoreUnreachableException.Reason.NOT_RUNNING, "nothing answers at " + socket
-                    + ": xenstored is not running (start it: systemctl start xenstored; XENSTORED_PATH names"
-                    + " another socket)");
-            case Errno.ENOENT -> new StoreUnreachableException(call, arguments, errno,
-                    StoreUnreachableException.Reason.NOT_RUNNING, "there is no " + socket + " nor"
-                    + " /dev/xen/xenbus: xenstored is not running here, or this is not a Xen host (start it:"
-                    + " systemctl start xenstored; XENSTORED_PATH names another socket)");
-            case Errno.EACCES, Errno.EPERM -> new XenCallException(call, arguments, errno,
-                    "no permission to talk to xenstored at " + socket + ": run as root in dom0");
-            default -> new XenCallException(call, arguments, errno,
-                    "cannot connect to xenstored at " + socket + " (is it running?)");
-        };
-    }
-
-    /**
-     * A descriptor of our own of the connection's socket, for cutting it: libxenstore keeps its
-     * descriptor private and closes it after a failed request, when its number may be reused.
-     * The handle's first field is that descriptor (struct xs_handle in libxenstore, the same
-     * since 2005); it is checked to be a socket before it is used. -1 when the connection is not
-     * a socket or the descriptor cannot be had: then requests have no deadline.
-     */
-    private static int ownDescriptor(MemorySegment handle, String socket) {
-        int fd = handle.reinterpret(Integer.BYTES).get(ValueLayout.JAVA_INT, 0);
-        try {
-            String target = fd < 0 ? "" : Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd)))
-                    .toString();
-            if (!target.startsWith("socket:")) {
-                log.warn("xenstored is reached through {} rather than the socket {}: requests have no deadline",
-                        target.isEmpty() ? "a device" : target, socket);
-                return -1;
+    /** Runs one call under the deadline, holding the handle against close. */
+    private <T> T request(String name, String arguments, StoreCall<T> call) {
+        return deadline.run(name, arguments, () -> withHandle(h -> {
+            try (Arena arena = Arena.ofConfined()) {
+                return call.call(h, arena, Native.errnoSlot(arena));
             }
-        } catch (IOException | UnsupportedOperationException e) {
-            log.warn("cannot tell what the xenstore connection is ({}): requests have no deadline", e.toString());
-            return -1;
-        }
-        int own = xen_h.dup(fd);
-        if (own < 0) {
-            log.warn("cannot duplicate the xenstored socket's descriptor: requests have no deadline");
-        }
-        return own;
-    }
-
-    /**
-     * Runs one request under the deadline. A request that meets a connection shut down for a
-     * passed deadline, in flight or before it started, fails as {@link #timedOut}.
-     *
-     * @param name      the libxenstore call, for messages
-     * @param arguments its arguments, for messages
-     */
-    private <T> T request(String name, String arguments, HandleCall<T> call) {
-        if (cut) {
-            throw timedOut(name, arguments);
-        }
-        AtomicBoolean inFlight = new AtomicBoolean(true);
-        ScheduledFuture<?> alarm = cutoff < 0 ? null : Alarms.EXECUTOR.schedule(() -> {
-            if (inFlight.compareAndSet(true, false)) {
-                cut();
-            }
-        }, deadline.toNanos(), TimeUnit.NANOSECONDS);
-        try {
-            return withHandle(call);
-        } catch (XenCallException e) {
-            if (cut) {
-                throw timedOut(e.call(), e.arguments());
-            }
-            throw e;
-        } finally {
-            inFlight.set(false);
-            if (alarm != null) {
-                alarm.cancel(false);
-            }
-        }
-    }
-
-    /** Shuts the socket down: libxenstore's waiting read returns, and it closes the connection. */
-    private void cut() {
-        synchronized (cutLock) {
-            if (cut || cutoff < 0) {
-                return;
-            }
-            cut = true;
-            int rc = xen_h.shutdown(cutoff, xen_h.SHUT_RDWR());
-            log.warn("xenstored at {} did not answer within {}: connection shut down{}", socket, describe(deadline),
-                    rc == 0 ? "" : " (shutdown failed)");
-        }
-    }
-
-    private StoreUnreachableException timedOut(String call, String arguments) {
-        return new StoreUnreachableException(call, arguments, Errno.ETIMEDOUT, StoreUnreachableException.Reason.TIMED_OUT,
-                "xenstored at " + socket + " did not answer within " + describe(deadline) + ", so the connection was"
-                        + " shut down (is the daemon stopped or hung?)");
-    }
-
-    /** {@code 10 s} or {@code 1500 ms}. */
-    static String describe(Duration duration) {
-        long millis = duration.toMillis();
-        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
+        }));
     }
 
     /**
@@ -298,19 +138,16 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      * @param value its value
      */
     public void write(int txn, String path, String value) {
-        request("xs_write", arguments(txn, path), h -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-                MemorySegment data = arena.allocate(Math.max(1, bytes.length));
-                MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
-                boolean ok = (boolean) Native.StoreWrites.WRITE.invokeExact(slot, h, txn, arena.allocateFrom(path), data,
-                        bytes.length);
-                if (!ok) {
-                    throw failure("xs_write", txn, path, Native.errno(slot));
-                }
-                return null;
+        request("xs_write", arguments(txn, path), (h, arena, slot) -> {
+            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+            MemorySegment data = arena.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            boolean ok = (boolean) Native.StoreWrites.WRITE.invokeExact(slot, h, txn, arena.allocateFrom(path), data,
+                    bytes.length);
+            if (!ok) {
+                throw daemon.failure("xs_write", txn, path, Native.errno(slot));
             }
+            return null;
         });
     }
 
@@ -321,7 +158,13 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      * @param path the node
      */
     public void mkdir(int txn, String path) {
-        pathRequest("xs_mkdir", txn, path, Native.StoreWrites.MKDIR);
+        request("xs_mkdir", arguments(txn, path), (h, arena, slot) -> {
+            boolean ok = (boolean) Native.StoreWrites.MKDIR.invokeExact(slot, h, txn, arena.allocateFrom(path));
+            if (!ok) {
+                throw daemon.failure("xs_mkdir", txn, path, Native.errno(slot));
+            }
+            return null;
+        });
     }
 
     /**
@@ -331,15 +174,12 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      * @param path the node
      */
     public void remove(int txn, String path) {
-        request("xs_rm", arguments(txn, path), h -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                boolean ok = (boolean) Native.StoreWrites.RM.invokeExact(slot, h, txn, arena.allocateFrom(path));
-                if (!ok && Native.errno(slot) != Errno.ENOENT) {
-                    throw failure("xs_rm", txn, path, Native.errno(slot));
-                }
-                return null;
+        request("xs_rm", arguments(txn, path), (h, arena, slot) -> {
+            boolean ok = (boolean) Native.StoreWrites.RM.invokeExact(slot, h, txn, arena.allocateFrom(path));
+            if (!ok && Native.errno(slot) != Errno.ENOENT) {
+                throw daemon.failure("xs_rm", txn, path, Native.errno(slot));
             }
+            return null;
         });
     }
 
@@ -351,7 +191,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      * @return the names
      */
     public List<String> list(int txn, String path) {
-        return fetch("xs_directory", Native.XS_DIRECTORY, txn, path, List.of(), XenStore::stringArray);
+        return fetch("xs_directory", Native.XS_DIRECTORY, txn, path, List.of(), XsArrays::strings);
     }
 
     /**
@@ -362,15 +202,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      * @return the owner's entry first
      */
     public List<XsPermission> permissions(int txn, String path) {
-        return fetch("xs_get_permissions", Native.XS_GET_PERMISSIONS, txn, path, null, (perms, n) -> {
-            MemorySegment array = perms.reinterpret(xs_permissions.layout().byteSize() * n);
-            List<XsPermission> result = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                MemorySegment entry = xs_permissions.asSlice(array, i);
-                result.add(new XsPermission(xs_permissions.id(entry), access(xs_permissions.perms(entry))));
-            }
-            return List.copyOf(result);
-        });
+        return fetch("xs_get_permissions", Native.XS_GET_PERMISSIONS, txn, path, null, XsArrays::permissions);
     }
 
     /**
@@ -380,23 +212,20 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      */
     private <T> T fetch(String call, MethodHandle request, int txn, String path, T absent,
                         BiFunction<MemorySegment, Integer, T> convert) {
-        return request(call, arguments(txn, path), h -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
-                MemorySegment result = (MemorySegment) request.invokeExact(slot, h, txn, arena.allocateFrom(path), count);
-                if (result.equals(MemorySegment.NULL)) {
-                    int errno = Native.errno(slot);
-                    if (errno == Errno.ENOENT && absent != null) {
-                        return absent;
-                    }
-                    throw failure(call, txn, path, errno);
+        return request(call, arguments(txn, path), (h, arena, slot) -> {
+            MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment result = (MemorySegment) request.invokeExact(slot, h, txn, arena.allocateFrom(path), count);
+            if (result.equals(MemorySegment.NULL)) {
+                int errno = Native.errno(slot);
+                if (errno == Errno.ENOENT && absent != null) {
+                    return absent;
                 }
-                try {
-                    return convert.apply(result, count.get(ValueLayout.JAVA_INT, 0));
-                } finally {
-                    Native.free(result);
-                }
+                throw daemon.failure(call, txn, path, errno);
+            }
+            try {
+                return convert.apply(result, count.get(ValueLayout.JAVA_INT, 0));
+            } finally {
+                Native.free(result);
             }
         });
     }
@@ -412,40 +241,29 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
         if (permissions.isEmpty()) {
             throw new IllegalArgumentException("a node needs at least its owner's permission entry: " + path);
         }
-        request("xs_set_permissions", arguments(txn, path), h -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                MemorySegment array = xs_permissions.allocateArray(permissions.size(), arena);
-                for (int i = 0; i < permissions.size(); i++) {
-                    MemorySegment entry = xs_permissions.asSlice(array, i);
-                    xs_permissions.id(entry, permissions.get(i).domid());
-                    xs_permissions.perms(entry, bits(permissions.get(i).access()));
-                }
-                boolean ok = (boolean) Native.StoreWrites.SET_PERMISSIONS.invokeExact(slot, h, txn, arena.allocateFrom(path),
-                        array, permissions.size());
-                if (!ok) {
-                    throw failure("xs_set_permissions", txn, path + " " + permissions, Native.errno(slot));
-                }
-                return null;
+        request("xs_set_permissions", arguments(txn, path), (h, arena, slot) -> {
+            MemorySegment array = XsArrays.permissionArray(permissions, arena);
+            boolean ok = (boolean) Native.StoreWrites.SET_PERMISSIONS.invokeExact(slot, h, txn, arena.allocateFrom(path),
+                    array, permissions.size());
+            if (!ok) {
+                throw daemon.failure("xs_set_permissions", txn, path + " " + permissions, Native.errno(slot));
             }
+            return null;
         });
     }
 
     /** {@code /local/domain/<domid>}, as xenstored computes it. */
     @Override
     public String domainPath(int domid) {
-        return request("xs_get_domain_path", "domid=" + domid, h -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                MemorySegment path = (MemorySegment) Native.XS_GET_DOMAIN_PATH.invokeExact(slot, h, domid);
-                if (path.equals(MemorySegment.NULL)) {
-                    throw failure("xs_get_domain_path", NO_TRANSACTION, "domid=" + domid, Native.errno(slot));
-                }
-                try {
-                    return path.reinterpret(Long.MAX_VALUE).getString(0);
-                } finally {
-                    Native.free(path);
-                }
+        return request("xs_get_domain_path", "domid=" + domid, (h, arena, slot) -> {
+            MemorySegment path = (MemorySegment) Native.XS_GET_DOMAIN_PATH.invokeExact(slot, h, domid);
+            if (path.equals(MemorySegment.NULL)) {
+                throw daemon.failure("xs_get_domain_path", NO_TRANSACTION, "domid=" + domid, Native.errno(slot));
+            }
+            try {
+                return path.reinterpret(Long.MAX_VALUE).getString(0);
+            } finally {
+                Native.free(path);
             }
         });
     }
@@ -472,28 +290,8 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      * @return the event
      */
     public WatchEvent readWatch() {
-        if (cut) {
-            throw timedOut("xs_read_watch", "");
-        }
-        return withHandle(h -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
-                MemorySegment event = (MemorySegment) Native.StoreWatching.READ_WATCH.invokeExact(slot, h, count);
-                if (event.equals(MemorySegment.NULL)) {
-                    // With a watch registered, libxenstore's reader thread owns the socket and
-                    // reports a lost connection as EINVAL.
-                    int errno = Native.errno(slot);
-                    throw failure("xs_read_watch", NO_TRANSACTION, "", errno == Errno.EINVAL ? Errno.ECONNRESET : errno);
-                }
-                try {
-                    List<String> fields = stringArray(event, count.get(ValueLayout.JAVA_INT, 0));
-                    return new WatchEvent(fields.get(xen_h.XS_WATCH_PATH()), fields.get(xen_h.XS_WATCH_TOKEN()));
-                } finally {
-                    Native.free(event);
-                }
-            }
-        });
+        deadline.refuseIfCut("xs_read_watch", "");
+        return withHandle(h -> WatchQueue.take(h, daemon));
     }
 
     /**
@@ -510,46 +308,7 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
     @Override
     public Optional<WatchEvent> awaitEvent(Duration timeout) {
         int millis = (int) Math.clamp(timeout.toMillis(), 0, Integer.MAX_VALUE);
-        return withHandle(h -> {
-            Optional<WatchEvent> queued = checkWatch(h);
-            if (queued.isPresent() || millis == 0) {
-                return queued;
-            }
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                MemorySegment fds = pollfd.allocate(arena);
-                pollfd.fd(fds, xen_h.xs_fileno(h));
-                pollfd.events(fds, (short) xen_h.POLLIN());
-                int rc = (int) Native.StoreWatching.POLL.invokeExact(slot, fds, 1L, millis);
-                if (rc < 0 && Native.errno(slot) != Errno.EINTR) {
-                    throw failure("poll", NO_TRANSACTION, "xenstore watch descriptor", Native.errno(slot));
-                }
-            }
-            return checkWatch(h);
-        });
-    }
-
-    /** An event libxenstore has queued, without waiting; fails when the connection is gone. */
-    private Optional<WatchEvent> checkWatch(MemorySegment h) throws Throwable {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment slot = Native.errnoSlot(arena);
-            MemorySegment event = (MemorySegment) Native.StoreWatching.CHECK_WATCH.invokeExact(slot, h);
-            if (event.equals(MemorySegment.NULL)) {
-                int errno = Native.errno(slot);
-                if (errno == Errno.EAGAIN) {
-                    return Optional.empty();
-                }
-                // As for xs_read_watch: EINVAL once the reader thread has lost the connection.
-                throw failure("xs_check_watch", NO_TRANSACTION, "", errno == Errno.EINVAL ? Errno.ECONNRESET : errno);
-            }
-            try {
-                // xs_check_watch does not say how many strings it returns: path and token at least.
-                List<String> fields = stringArray(event, Math.max(xen_h.XS_WATCH_PATH(), xen_h.XS_WATCH_TOKEN()) + 1);
-                return Optional.of(new WatchEvent(fields.get(xen_h.XS_WATCH_PATH()), fields.get(xen_h.XS_WATCH_TOKEN())));
-            } finally {
-                Native.free(event);
-            }
-        }
+        return withHandle(h -> WatchQueue.poll(h, millis, daemon));
     }
 
     /**
@@ -564,16 +323,13 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      * @param port    the event channel the guest listens on
      */
     public void introduceDomain(int domid, long ringGfn, int port) {
-        request("xs_introduce_domain", "domid=" + domid, h -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                boolean ok = (boolean) Native.StoreDomains.INTRODUCE_DOMAIN.invokeExact(slot, h, domid, ringGfn, port);
-                if (!ok) {
-                    throw failure("xs_introduce_domain", NO_TRANSACTION, "domid=" + domid + ", gfn=0x"
-                            + Long.toHexString(ringGfn) + ", port=" + port, Native.errno(slot));
-                }
-                return null;
+        request("xs_introduce_domain", "domid=" + domid, (h, arena, slot) -> {
+            boolean ok = (boolean) Native.StoreDomains.INTRODUCE_DOMAIN.invokeExact(slot, h, domid, ringGfn, port);
+            if (!ok) {
+                throw daemon.failure("xs_introduce_domain", NO_TRANSACTION, "domid=" + domid + ", gfn=0x"
+                        + Long.toHexString(ringGfn) + ", port=" + port, Native.errno(slot));
             }
+            return null;
         });
     }
 
@@ -586,15 +342,12 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
      * @return false when xenstored had no such domain introduced (ENOENT)
      */
     public boolean releaseDomain(int domid) {
-        return request("xs_release_domain", "domid=" + domid, h -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                boolean ok = (boolean) Native.StoreDomains.RELEASE_DOMAIN.invokeExact(slot, h, domid);
-                if (!ok && Native.errno(slot) != Errno.ENOENT) {
-                    throw failure("xs_release_domain", NO_TRANSACTION, "domid=" + domid, Native.errno(slot));
-                }
-                return ok;
+        return request("xs_release_domain", "domid=" + domid, (h, arena, slot) -> {
+            boolean ok = (boolean) Native.StoreDomains.RELEASE_DOMAIN.invokeExact(slot, h, domid);
+            if (!ok && Native.errno(slot) != Errno.ENOENT) {
+                throw daemon.failure("xs_release_domain", NO_TRANSACTION, "domid=" + domid, Native.errno(slot));
             }
+            return ok;
         });
     }
 
@@ -610,111 +363,48 @@ public final class XenStore extends NativeHandle implements Store, StoreWatches 
     /** Starts a transaction; close the returned value to abort it unless it was committed. */
     @Override
     public XsTransaction begin() {
-        return request("xs_transaction_start", "", h -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                int id = (int) Native.XS_TRANSACTION_START.invokeExact(slot, h);
-                if (id == NO_TRANSACTION) {
-                    throw failure("xs_transaction_start", NO_TRANSACTION, "", Native.errno(slot));
-                }
-                return new XsTransaction(this, id);
+        return request("xs_transaction_start", "", (h, arena, slot) -> {
+            int id = (int) Native.XS_TRANSACTION_START.invokeExact(slot, h);
+            if (id == NO_TRANSACTION) {
+                throw daemon.failure("xs_transaction_start", NO_TRANSACTION, "", Native.errno(slot));
             }
+            return new XsTransaction(this, id);
         });
     }
 
     /** Ends a transaction; false when a commit lost to another writer (EAGAIN). */
     boolean endTransaction(int txn, boolean abort) {
-        return request("xs_transaction_end", arguments(txn, abort ? "abort" : "commit"), h -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                boolean ok = (boolean) Native.XS_TRANSACTION_END.invokeExact(slot, h, txn, abort);
-                if (ok) {
-                    return true;
-                }
-                int errno = Native.errno(slot);
-                if (errno == Errno.EAGAIN && !abort) {
-                    return false;
-                }
-                throw failure("xs_transaction_end", txn, abort ? "abort" : "commit", errno);
+        return request("xs_transaction_end", arguments(txn, abort ? "abort" : "commit"), (h, arena, slot) -> {
+            boolean ok = (boolean) Native.XS_TRANSACTION_END.invokeExact(slot, h, txn, abort);
+            if (ok) {
+                return true;
             }
+            int errno = Native.errno(slot);
+            if (errno == Errno.EAGAIN && !abort) {
+                return false;
+            }
+            throw daemon.failure("xs_transaction_end", txn, abort ? "abort" : "commit", errno);
         });
     }
 
     @Override
     void release(MemorySegment handle) {
-        synchronized (cutLock) {
-            if (cutoff >= 0) {
-                xen_h.close(cutoff);
-                cutoff = -1;
-            }
-        }
+        deadline.close();
         xen_h.xs_close(handle);
     }
 
-    private void pathRequest(String call, int txn, String path, MethodHandle request) {
-        request(call, arguments(txn, path), h -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                boolean ok = (boolean) request.invokeExact(slot, h, txn, arena.allocateFrom(path));
-                if (!ok) {
-                    throw failure(call, txn, path, Native.errno(slot));
-                }
-                return null;
-            }
-        });
-    }
-
     private void watchRequest(String call, String path, String token, MethodHandle request) {
-        request(call, path + ", token=" + token, h -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = Native.errnoSlot(arena);
-                boolean ok = (boolean) request.invokeExact(slot, h, arena.allocateFrom(path), arena.allocateFrom(token));
-                if (!ok) {
-                    throw failure(call, NO_TRANSACTION, path + ", token=" + token, Native.errno(slot));
-                }
-                return null;
+        request(call, path + ", token=" + token, (h, arena, slot) -> {
+            boolean ok = (boolean) request.invokeExact(slot, h, arena.allocateFrom(path), arena.allocateFrom(token));
+            if (!ok) {
+                throw daemon.failure(call, NO_TRANSACTION, path + ", token=" + token, Native.errno(slot));
             }
+            return null;
         });
     }
 
-    private static List<String> stringArray(MemorySegment array, int count) {
-        MemorySegment pointers = array.reinterpret((long) count * ValueLayout.ADDRESS.byteSize());
-        List<String> result = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            result.add(pointers.getAtIndex(ValueLayout.ADDRESS, i).reinterpret(Long.MAX_VALUE).getString(0));
-        }
-        return List.copyOf(result);
-    }
-
-    private static String arguments(int txn, String what) {
+    /** The arguments messages name: the transaction, if any, then {@code what}. */
+    static String arguments(int txn, String what) {
         return (txn == NO_TRANSACTION ? "" : "txn=" + txn + ", ") + what;
-    }
-
-    private XenCallException failure(String call, int txn, String what, int errno) {
-        String arguments = arguments(txn, what);
-        if (CONNECTION_LOST.contains(errno) || errno == 0) {
-            return new StoreUnreachableException(call, arguments, errno == 0 ? Errno.EIO : errno,
-                    StoreUnreachableException.Reason.CONNECTION_LOST, "the connection to xenstored was lost (did the"
-                    + " daemon at " + socket + " stop?)");
-        }
-        return new XenCallException(call, arguments, errno, null);
-    }
-
-    private static XsPermission.Access access(int bits) {
-        return switch (bits & (xen_h.XS_PERM_READ() | xen_h.XS_PERM_WRITE())) {
-            case 0 -> XsPermission.Access.NONE;
-            case 1 -> XsPermission.Access.READ;
-            case 2 -> XsPermission.Access.WRITE;
-            default -> XsPermission.Access.BOTH;
-        };
-    }
-
-    private static int bits(XsPermission.Access access) {
-        return switch (access) {
-            case NONE -> xen_h.XS_PERM_NONE();
-            case READ -> xen_h.XS_PERM_READ();
-            case WRITE -> xen_h.XS_PERM_WRITE();
-            case BOTH -> xen_h.XS_PERM_READ() | xen_h.XS_PERM_WRITE();
-        };
     }
 }
