@@ -41,7 +41,7 @@ final class ConfigProblems {
     void add(String field, String specId, OptionalInt specIndex, int atLine, String message) {
         problems.add(new SpecProblem("", specId, specIndex, field, message,
                 Optional.of(new SourceLocation(source, atLine))));
-        if (problems.size() == XlConfigParser.MAX_PROBLEMS) {
+        if (problems.size() >= XlConfigParser.MAX_PROBLEMS) {
             stop(atLine, "more than " + XlConfigParser.MAX_PROBLEMS
                     + " problems; stopped reading here (is this an xl config?)");
         }

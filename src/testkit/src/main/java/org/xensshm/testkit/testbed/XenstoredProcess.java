@@ -1,6 +1,8 @@
 package org.xensshm.testkit.testbed;
 
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -182,6 +184,18 @@ public final class XenstoredProcess implements AutoCloseable {
         deleteTree(runDir);
     }
 
+    /**
+     * Whether the daemon takes a connection: it binds the socket before it listens, and a client
+     * in between gets ECONNREFUSED.
+     */
+    private boolean accepts() {
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket()))) {
+            return probe.isConnected();
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
     private void awaitSocket() {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
@@ -191,13 +205,13 @@ public final class XenstoredProcess implements AutoCloseable {
                 throw new TestBedUnavailableException("xenstored exited during start-up (status "
                         + process.exitValue() + "): " + log);
             }
-            if (Files.exists(socket())) {
+            if (Files.exists(socket()) && accepts()) {
                 return;
             }
             sleepBriefly();
         }
         close();
-        throw new TestBedUnavailableException("xenstored did not create " + socket() + " within " + READY_TIMEOUT);
+        throw new TestBedUnavailableException("xenstored did not listen on " + socket() + " within " + READY_TIMEOUT);
     }
 
     private String readLog() {
