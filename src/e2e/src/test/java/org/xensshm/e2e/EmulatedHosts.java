@@ -125,10 +125,11 @@ final class EmulatedHosts {
     }
 
     /**
-     * Whether the driver also times the command's start-up in dom0 ({@code XEN_SSHM_E2E_TIMINGS=1}):
-     * a benchmark for the record, two minutes of emulated JVM starts, so not in every run.
+     * Whether the driver also takes the timings for the benchmark record ({@code XEN_SSHM_E2E_TIMINGS=1}):
+     * the command's start-up in dom0 (two minutes of emulated JVM starts) and more teardown rounds;
+     * not in every run.
      */
-    static boolean startUpTimed() {
+    static boolean timings() {
         return "1".equals(System.getenv("XEN_SSHM_E2E_TIMINGS"));
     }
 
@@ -138,7 +139,7 @@ final class EmulatedHosts {
         int status = run(TARGET.resolve(kind + "-boot.out"), BOOT_LIMIT_SECONDS + 60,
                 script("host/boot.sh"), "--work", WORK.toString(), "--xen", hypervisor.toString(), "--log",
                 log.toString(), "--timeout", Long.toString(BOOT_LIMIT_SECONDS), "--append-dom0",
-                "E2E_KIND=" + kind + (startUpTimed() ? " E2E_TIME_START_UP=1" : ""));
+                "E2E_KIND=" + kind + (timings() ? " E2E_TIMINGS=1" : ""));
         return Console.read(log, status);
     }
 

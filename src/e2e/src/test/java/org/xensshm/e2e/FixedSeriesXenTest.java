@@ -24,7 +24,7 @@ class FixedSeriesXenTest extends EmulatedXenTest {
     @Override
     List<String> scenarios() {
         return List.of("cli-selftest", "facts", "two-borrowers", "large-region", "owner-destroyed", "teardown-timing",
-                "read-only-borrower", "vendor-toolstack", "watch-service");
+                "vendor-toolstack", "watch-service");
     }
 
     @Override

@@ -24,8 +24,9 @@ class ShippedSeriesXenTest extends EmulatedXenTest {
 
     @Override
     List<String> scenarios() {
-        List<String> scenarios = List.of("cli-selftest", "facts", "share-without-reference", "unreferenced-share");
-        return EmulatedHosts.startUpTimed() ? Stream.concat(scenarios.stream(), Stream.of("cli-start")).toList()
+        List<String> scenarios = List.of("cli-selftest", "facts", "share-without-reference", "unreferenced-share",
+                "trusted-one-target", "read-only-borrower");
+        return EmulatedHosts.timings() ? Stream.concat(scenarios.stream(), Stream.of("cli-start")).toList()
                 : scenarios;
     }
 

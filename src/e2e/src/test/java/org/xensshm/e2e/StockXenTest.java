@@ -24,7 +24,7 @@ class StockXenTest extends EmulatedXenTest {
     @Override
     List<String> scenarios() {
         return List.of("cli-selftest", "facts", "share-missing", "foreign-untrusted", "trusted-borrower",
-                "trusted-one-target", "leftover-mapping", "teardown-timing", "read-only-borrower");
+                "leftover-mapping", "teardown-timing", "read-only-borrower");
     }
 
     @Override
