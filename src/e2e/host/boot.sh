@@ -3,7 +3,7 @@
 # dom0 run /e2e/run.sh, and stop.
 #
 # Usage: boot.sh --work DIR --log FILE --timeout SECONDS [--xen IMAGE] [--append-dom0 'ARGS']
-#                [--append-xen 'ARGS'] [--echo]
+#                [--append-xen 'ARGS'] [--cpus N] [--echo]
 #   --work DIR           build-root.sh's output (Image, initramfs.cpio, xen-4.17-arm64)
 #   --log FILE           the whole console, every line prefixed with [host seconds since start];
 #                        always written, also when the run fails or times out
@@ -12,9 +12,13 @@
 #   --append-dom0 'ARGS' more dom0 kernel arguments; NAME=value words reach /init's (and so
 #                        run.sh's) environment, all of them /proc/cmdline
 #   --append-xen 'ARGS'  more Xen arguments (after dom0_mem=1024M,max:1024M console=dtuart)
+#   --cpus N             emulated CPUs (default 2); one when several hosts share the machine:
+#                        three two-CPU hosts on two cores took 4 min for what three one-CPU
+#                        hosts do in 2.5 (TCG's vCPU threads of one guest, descheduled by the
+#                        host, leave the other spinning)
 #   --echo               also copy the stamped console lines to stderr as they come
 #
-# The machine: QEMU virt with EL2 and GICv3, 2 cortex-a57, 3 GiB. Xen is QEMU's -kernel (its
+# The machine: QEMU virt with EL2 and GICv3, N (2) cortex-a57, 3 GiB. Xen is QEMU's -kernel (its
 # DTB goes to 0x48000000); two guest-loader devices put the dom0 kernel at 0x49000000 (the
 # 32 MiB Image ends below the initramfs) and the initramfs at 0x50000000. -no-reboot: a Xen
 # panic or reboot ends QEMU instead of booting again. -nic none: no network is needed, and the
@@ -29,7 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
-work='' log_file='' limit='' xen='' append_dom0='' append_xen='' echo_console=0
+work='' log_file='' limit='' xen='' append_dom0='' append_xen='' echo_console=0 cpus=2
 while [[ $# -gt 0 ]]; do
     case $1 in
         --work) need "$@"; work=$2; shift 2 ;;
@@ -38,6 +42,7 @@ while [[ $# -gt 0 ]]; do
         --xen) need "$@"; xen=$2; shift 2 ;;
         --append-dom0) need "$@"; append_dom0=$2; shift 2 ;;
         --append-xen) need "$@"; append_xen=$2; shift 2 ;;
+        --cpus) need "$@"; cpus=$2; shift 2 ;;
         --echo) echo_console=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) die "unknown argument: $1 (see --help)" ;;
@@ -46,6 +51,7 @@ done
 [[ -n $work ]] || die "--work DIR is required"
 [[ -n $log_file ]] || die "--log FILE is required"
 [[ $limit =~ ^[0-9]+$ && $limit -gt 0 ]] || die "--timeout SECONDS is required (a positive integer)"
+[[ $cpus =~ ^[1-8]$ ]] || die "--cpus N: 1 to 8"
 xen=${xen:-$work/xen-4.17-arm64}
 for f in "$xen" "$work/Image" "$work/initramfs.cpio"; do
     [[ -s $f ]] || die "missing $f (run build-root.sh first)"
@@ -58,7 +64,7 @@ mkdir -p "$(dirname "$log_file")"
 dom0_args="console=hvc0 earlycon=xenboot rdinit=/init${append_dom0:+ $append_dom0}"
 # shellcheck disable=SC2054  # the commas are QEMU's
 qemu=(qemu-system-aarch64
-    -machine virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 3072 -smp 2
+    -machine virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 3072 -smp "$cpus"
     -nographic -no-reboot -nic none
     -kernel "$xen" -append "dom0_mem=1024M,max:1024M console=dtuart${append_xen:+ $append_xen}"
     -device "guest-loader,addr=0x49000000,kernel=$work/Image,bootargs=${dom0_args//,/,,}"

@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -81,19 +81,26 @@ final class EmulatedHosts {
 
     private static final Map<Host, Future<Console>> BOOTS = new EnumMap<>(Host.class);
 
+    /** The longest boot first, so that it starts before the shorter ones compete for the cores. */
+    private static final List<Host> BOOT_ORDER = List.of(Host.SERIES_FIXED, Host.STOCK, Host.SERIES);
+
     /**
      * What the driver reported on {@code host}. The first call boots every host there is an
-     * image for, side by side (each boot waits on its guests and xl much of the time, so two
-     * cores serve more than one), and later calls wait for theirs.
+     * image for, side by side, each with one emulated CPU, the longest first ({@link #BOOT_ORDER}),
+     * and later calls wait for theirs. One CPU each, because hosts with two emulated CPUs slowed
+     * each other down far beyond their share of the machine: on two cores the tier took 4 min 1 s
+     * with two CPUs per host and 2 min 34 s with one. When timings are taken for the record
+     * ({@link #timings()}), the hosts boot one at a time with two CPUs each, as the probes that
+     * set the targets ran them, so that no host times its work while another loads the machine.
      */
     static Console console(Host host) {
         Future<Console> boot;
         synchronized (BOOTS) {
             if (BOOTS.isEmpty()) {
                 prepare();
-                ExecutorService boots = Executors.newFixedThreadPool(Host.values().length,
+                ExecutorService boots = Executors.newFixedThreadPool(timings() ? 1 : BOOT_ORDER.size(),
                         Thread.ofPlatform().name("e2e-boot-", 0).daemon().factory());
-                for (Host each : Host.values()) {
+                for (Host each : BOOT_ORDER) {
                     Image image = each.image();
                     BOOTS.put(each, image.missing() != null ? CompletableFuture.failedFuture(
                             new MissingHypervisor(image.missing())) : boots.submit(() -> boot(each.kind, image.path())));
@@ -126,8 +133,8 @@ final class EmulatedHosts {
 
     /**
      * Whether the driver also takes the timings for the benchmark record ({@code XEN_SSHM_E2E_TIMINGS=1}):
-     * the command's start-up in dom0 (two minutes of emulated JVM starts) and more teardown rounds;
-     * not in every run.
+     * the command's start-up in dom0 (two minutes of emulated JVM starts) and more teardown rounds,
+     * with the hosts booted one at a time; not in every run.
      */
     static boolean timings() {
         return "1".equals(System.getenv("XEN_SSHM_E2E_TIMINGS"));
@@ -138,7 +145,7 @@ final class EmulatedHosts {
         Path log = TARGET.resolve(kind + ".log");
         int status = run(TARGET.resolve(kind + "-boot.out"), BOOT_LIMIT_SECONDS + 60,
                 script("host/boot.sh"), "--work", WORK.toString(), "--xen", hypervisor.toString(), "--log",
-                log.toString(), "--timeout", Long.toString(BOOT_LIMIT_SECONDS), "--append-dom0",
+                log.toString(), "--timeout", Long.toString(BOOT_LIMIT_SECONDS), "--cpus", timings() ? "2" : "1", "--append-dom0",
                 "E2E_KIND=" + kind + (timings() ? " E2E_TIMINGS=1" : ""));
         return Console.read(log, status);
     }
