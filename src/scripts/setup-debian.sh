@@ -5,6 +5,7 @@
 # arm64 packages and Xen sources come from a private apt configuration under ~/.cache/xen-sshm,
 # never from the host's.)
 # Java 25 is expected as Temurin in /usr/lib/jvm/temurin-25-jdk-amd64 (override: XEN_SSHM_JAVA_HOME).
+# Arguments name more Debian packages to install the same way (benchmarks/setup.sh's).
 set -euo pipefail
 
 packages=(
@@ -20,6 +21,7 @@ packages=(
     # (private apt, dpkg-source, Xen's own build).
     qemu-system-arm cpio gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
     flex bison python3 dpkg-dev debian-archive-keyring
+    "$@"
 )
 
 missing=()
