@@ -33,9 +33,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xensshm.engine.HypervisorSelfTest;
 import org.xensshm.host.Errno;
-import org.xensshm.testkit.DomainDirectories;
+import org.xensshm.spec.SshmSpec;
 import org.xensshm.testkit.junit.NativeTestBed;
 import org.xensshm.testkit.testbed.DetachedTestBed;
+import org.xensshm.testkit.testbed.GuestDomains;
 import org.xensshm.testkit.testbed.SimulatedHypervisor;
 import org.xensshm.testkit.testbed.TestBed;
 import org.xensshm.xen.XenControl;
@@ -147,10 +148,7 @@ class FailureTableTest {
         Examples.write(dir, "bad", "name = \"bad\"\nstatic_shm = [ \"id=X, begin=0x1001, size=0x1000\" ]\n");
         try (XenControl xen = XenControl.open(); XenStore store = XenStore.open()) {
             for (int domid = 1; domid <= 3; domid++) {
-                sim.createDomain(domid);
-                sim.populate(domid, 0, RAM_PAGES);
-                DomainDirectories.write(store, domid);
-                store.write(XenStore.NO_TRANSACTION, store.domainPath(domid) + "/name", "vm" + domid);
+                GuestDomains.create(sim, store, domid, "vm" + domid, RAM_PAGES << SshmSpec.PAGE_SHIFT, false);
             }
             new HypervisorSelfTest(xen, store).cachedOrRun();
         }

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xensshm.engine.HypervisorSelfTest;
+import org.xensshm.spec.SshmSpec;
 import org.xensshm.testkit.junit.NativeTestBed;
+import org.xensshm.testkit.testbed.GuestDomains;
 import org.xensshm.testkit.testbed.Signals;
 import org.xensshm.testkit.testbed.SimulatedHypervisor;
 import org.xensshm.testkit.testbed.TestBed;
@@ -54,10 +56,7 @@ class HungXenstoredTest {
         Examples.write(dir, "vm2", TWO_REGIONS);
         try (XenControl xen = XenControl.open(); XenStore store = XenStore.open()) {
             for (int domid = 1; domid <= 2; domid++) {
-                sim.createDomain(domid);
-                sim.populate(domid, 0, RAM_PAGES);
-                org.xensshm.testkit.DomainDirectories.write(store, domid);
-                store.write(XenStore.NO_TRANSACTION, store.domainPath(domid) + "/name", "vm" + domid);
+                GuestDomains.create(sim, store, domid, "vm" + domid, RAM_PAGES << SshmSpec.PAGE_SHIFT, false);
             }
             // Known for this boot from now on: the command's first mapping is its own.
             new HypervisorSelfTest(xen, store).cachedOrRun();
