@@ -60,12 +60,7 @@ public class MapPathBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        SimulatedHypervisor sim = SimulatedHypervisor.preloaded();
-        sim.reset();
-        sim.personality(SimulatedHypervisor.Personality.SERIES_FIXED);
-        sim.createDomain(OWNER);
-        sim.createDomain(BORROWER);
-        sim.populate(OWNER, OWNER_GFN, pages);
+        freshOwnerAndBorrower(pages);
         xen = XenControl.open();
         batch = PageBatch.allocate(Math.min(pages, XenControl.MAX_BATCH));
     }
@@ -136,6 +131,21 @@ public class MapPathBenchmark {
 
     /** The engine's loop: fill a chunk, map it, check every entry's result. */
     void mapThroughTheBatch() {
+        mapAll(xen, batch, pages);
+    }
+
+    /** The test bed reset to an owner with {@code pages} pages at OWNER_GFN and an empty borrower. */
+    static void freshOwnerAndBorrower(long pages) {
+        SimulatedHypervisor sim = SimulatedHypervisor.preloaded();
+        sim.reset();
+        sim.personality(SimulatedHypervisor.Personality.SERIES_FIXED);
+        sim.createDomain(OWNER);
+        sim.createDomain(BORROWER);
+        sim.populate(OWNER, OWNER_GFN, pages);
+    }
+
+    /** The owner's {@code pages} pages mapped at BORROWER_GFN, a batch's capacity per call, every result checked. */
+    static void mapAll(XenControl xen, PageBatch batch, long pages) {
         for (long done = 0; done < pages; done += batch.count()) {
             int n = (int) Math.min(batch.capacity(), pages - done);
             batch.fillRange(OWNER_GFN + done, BORROWER_GFN + done, n);

@@ -15,9 +15,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.xensshm.host.MapSpace;
 import org.xensshm.host.PageBatch;
-import org.xensshm.testkit.testbed.SimulatedHypervisor;
 import org.xensshm.xen.XenControl;
 
 /**
@@ -42,12 +40,7 @@ public class PerPageTeardownBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        SimulatedHypervisor sim = SimulatedHypervisor.preloaded();
-        sim.reset();
-        sim.personality(SimulatedHypervisor.Personality.SERIES_FIXED);
-        sim.createDomain(MapPathBenchmark.OWNER);
-        sim.createDomain(MapPathBenchmark.BORROWER);
-        sim.populate(MapPathBenchmark.OWNER, MapPathBenchmark.OWNER_GFN, pages);
+        MapPathBenchmark.freshOwnerAndBorrower(pages);
         xen = XenControl.open();
         batch = PageBatch.allocate(Math.min(pages, XenControl.MAX_BATCH));
     }
@@ -60,12 +53,7 @@ public class PerPageTeardownBenchmark {
 
     @Benchmark
     public int oursMapUnmapPerPage() {
-        for (long done = 0; done < pages; done += batch.count()) {
-            int n = (int) Math.min(batch.capacity(), pages - done);
-            batch.fillRange(MapPathBenchmark.OWNER_GFN + done, MapPathBenchmark.BORROWER_GFN + done, n);
-            xen.addToPhysmapBatch(MapPathBenchmark.BORROWER, MapPathBenchmark.OWNER, MapSpace.GMFN_SHARE, batch);
-            MapPathBenchmark.requireNoErrors(batch, "map");
-        }
+        MapPathBenchmark.mapAll(xen, batch, pages);
         for (long gfn = MapPathBenchmark.BORROWER_GFN; gfn < MapPathBenchmark.BORROWER_GFN + pages; gfn++) {
             xen.removeFromPhysmap(MapPathBenchmark.BORROWER, gfn);
         }
